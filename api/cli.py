@@ -1,0 +1,116 @@
+"""The ``keyledger`` command: one composition root per process. Bad input prints one line on stderr and
+exits non-zero, writing nothing."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from api.keyfiles import KeyFileError, generate_keys
+from api.settings import Settings
+from api.stores import SettingsError, build_ledger
+from domain.context import AuditContext
+from domain.errors import DomainError
+from domain.roles import parse_role, parse_tier
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def cli_context() -> AuditContext:
+    return AuditContext(
+        actor=f"cli:{getpass.getuser()}", request_id=uuid.uuid4().hex, user_agent="keyledger-cli"
+    )
+
+
+def db_upgrade(_: argparse.Namespace, settings: Settings) -> int:
+    build_ledger(settings, create_tables=True).close()
+    print("database is up to date")
+    return 0
+
+
+def keys_generate(_: argparse.Namespace, settings: Settings) -> int:
+    written = generate_keys(settings.data_dir)
+    for path in written:
+        print(f"wrote {path}")
+    if not written:
+        print(f"keys already exist in {settings.data_dir}")
+    return 0
+
+
+def create_user(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.password_stdin:
+        raise DomainError("give the password on standard input with --password-stdin")
+    password = sys.stdin.readline().rstrip("\n")
+    role = parse_role(args.role)
+    ledger = build_ledger(settings)
+    try:
+        written = ledger.register(args.username, password, role, datetime.now(UTC), cli_context())
+    finally:
+        ledger.close()
+    print(written.value)
+    return 0
+
+
+def issue_licenses(args: argparse.Namespace, settings: Settings) -> int:
+    tier = parse_tier(args.tier)
+    ledger = build_ledger(settings)
+    try:
+        written = ledger.issue_licenses(
+            args.count,
+            args.days,
+            tier,
+            args.max_devices,
+            args.note,
+            datetime.now(UTC),
+            cli_context(),
+        )
+    finally:
+        ledger.close()
+    for issued in written.value:
+        print(issued.key)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="keyledger", description="Keyledger licensing ledger")
+    groups = root.add_subparsers(dest="group", required=True)
+    db = groups.add_parser("db", help="database schema").add_subparsers(dest="action", required=True)
+    db.add_parser(
+        "upgrade", help="create the event tables (once, before other processes start)"
+    ).set_defaults(run=db_upgrade)
+    keys = groups.add_parser("keys", help="secrets in the data dir").add_subparsers(
+        dest="action", required=True
+    )
+    keys.add_parser("generate", help="create missing keys (0600)").set_defaults(run=keys_generate)
+    admin = groups.add_parser("admin", help="administration").add_subparsers(dest="action", required=True)
+    user = admin.add_parser("create-user", help="register an account; prints its id")
+    user.add_argument("username")
+    user.add_argument("--role", default="user", help="user, vip or admin")
+    user.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    user.set_defaults(run=create_user)
+    issue = admin.add_parser("issue-licenses", help="issue license keys; prints one key per line")
+    issue.add_argument("--count", type=int, required=True)
+    issue.add_argument("--days", type=int, required=True)
+    issue.add_argument("--max-devices", type=int, required=True)
+    issue.add_argument("--tier", default="user", help="user or vip")
+    issue.add_argument("--note", default="")
+    issue.set_defaults(run=issue_licenses)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        command: Command = args.run
+        return command(args, Settings())
+    except (DomainError, SettingsError, KeyFileError) as error:
+        print(f"keyledger: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

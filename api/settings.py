@@ -1,0 +1,24 @@
+"""Settings from the environment (``KEYLEDGER_`` prefix). Only the composition roots read them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KEYLEDGER_", extra="ignore")
+
+    data_dir: Path = Path(".keyledger")
+    database_url: str | None = None
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=30, ge=0, le=500)
+    db_connect_timeout_s: int = Field(default=5, ge=1, le=60)
+    db_lock_timeout_s: int = Field(default=5, ge=1, le=60)
+    redis_url: str | None = None
+    nats_url: str | None = None
+    argon2_memory_kib: int = Field(default=19_456, ge=8_192)
+    argon2_time_cost: int = Field(default=2, ge=1)
+    argon2_parallelism: int = Field(default=1, ge=1)

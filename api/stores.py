@@ -1,0 +1,64 @@
+"""Builds the ledger from settings: SQLite files in the data dir by default, PostgreSQL when
+``KEYLEDGER_DATABASE_URL`` is a ``postgresql://`` URL. Tables are created only by ``db upgrade``."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import parse_qs, unquote, urlparse
+
+from api.keyfiles import load_index_key
+from api.passwords import Argon2Hasher
+from api.settings import Settings
+from domain.digests import Digests
+from domain.ledger.service import Ledger
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used as given."""
+
+
+def ledger_env(settings: Settings, *, create_tables: bool) -> dict[str, str]:
+    """The eventsourcing environment for the configured store (never POSTGRES_ENABLE_DB_FUNCTIONS)."""
+    create = "y" if create_tables else "n"
+    url = settings.database_url
+    if not url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        database = settings.data_dir / "ledger.sqlite3"
+        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(database),
+            "SQLITE_LOCK_TIMEOUT": str(settings.db_lock_timeout_s),
+            "CREATE_TABLE": create,
+        }
+    parsed = urlparse(url)
+    if parsed.scheme not in ("postgresql", "postgres") or not parsed.path.strip("/"):
+        raise SettingsError(
+            "KEYLEDGER_DATABASE_URL must be postgresql://[user[:password]@]host[:port]/dbname"
+        )
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": parsed.path.strip("/"),
+        "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(parsed.port or 5432),
+        "POSTGRES_USER": unquote(parsed.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parsed.password or ""),
+        "POSTGRES_CONNECT_TIMEOUT": str(settings.db_connect_timeout_s),
+        "POSTGRES_LOCK_TIMEOUT": str(settings.db_lock_timeout_s),
+        "POSTGRES_POOL_SIZE": str(settings.db_pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(settings.db_max_overflow),
+        "CREATE_TABLE": create,
+    }
+    schema = parse_qs(parsed.query).get("schema")
+    if schema:
+        env["POSTGRES_SCHEMA"] = schema[0]
+    return env
+
+
+def build_ledger(settings: Settings, *, create_tables: bool = False) -> Ledger:
+    """The ledger for these settings, keys loaded from the data dir."""
+    return Ledger(
+        ledger_env(settings, create_tables=create_tables),
+        digests=Digests(load_index_key(settings.data_dir)),
+        hasher=Argon2Hasher.from_settings(settings),
+    )

@@ -1,0 +1,47 @@
+"""Who did what, from where: the audit context every event carries.
+
+Personal data (DESIGN §10) lives in exactly two fields here, ``client_ip`` and ``user_agent``, so a later
+erasure capability can encrypt them in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+ContextData = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    """The actor (an account id or ``system:<worker>``), request id, client address, user agent and reason."""
+
+    actor: str
+    request_id: str = ""
+    client_ip: str | None = None
+    user_agent: str | None = None
+    reason: str | None = None
+
+    @classmethod
+    def system(cls, worker: str, reason: str | None = None) -> AuditContext:
+        """The context of an event that a worker, not a person, caused."""
+        return cls(actor=f"system:{worker}", reason=reason)
+
+    def with_reason(self, reason: str | None) -> AuditContext:
+        """The same context carrying an admin's reason."""
+        return AuditContext(self.actor, self.request_id, self.client_ip, self.user_agent, reason)
+
+    def as_event_data(self) -> ContextData:
+        """The plain mapping stored in an event's ``context`` field."""
+        return asdict(self)
+
+    @classmethod
+    def from_event_data(cls, data: ContextData) -> AuditContext:
+        """Rebuilds a context from an event's ``context`` field."""
+        return cls(
+            actor=str(data.get("actor", "")),
+            request_id=str(data.get("request_id", "")),
+            client_ip=data.get("client_ip"),
+            user_agent=data.get("user_agent"),
+            reason=data.get("reason"),
+        )

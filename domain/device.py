@@ -1,0 +1,166 @@
+"""The Device aggregate: a machine bound to an account by its fingerprint, its public key and nickname."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.context import AuditContext, ContextData
+from domain.errors import Conflict, InvalidInput
+from domain.fingerprints import Components
+
+MAX_NICKNAME = 64
+MAX_CLIENT_VERSION = 32
+MAX_PUBLIC_KEY = 128
+
+
+def check_nickname(nickname: str) -> str:
+    name = nickname.strip() if isinstance(nickname, str) else ""
+    if not 1 <= len(name) <= MAX_NICKNAME or not name.isprintable():
+        raise InvalidInput("nickname", f"1-{MAX_NICKNAME} printable characters")
+    return name
+
+
+def check_client_version(version: str) -> str:
+    if not isinstance(version, str) or len(version) > MAX_CLIENT_VERSION or not version.isprintable():
+        raise InvalidInput("client_version", f"at most {MAX_CLIENT_VERSION} printable characters")
+    return version
+
+
+def check_public_key(key: str | None) -> str | None:
+    """An X25519 public key as 64 hex characters, or none."""
+    if key is None:
+        return None
+    if not isinstance(key, str) or len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
+        raise InvalidInput("public_key", "an X25519 public key as 64 lowercase hex characters")
+    return key
+
+
+class Device(Aggregate):
+    class Bound(Aggregate.Created):
+        account_id: UUID
+        components: Components
+        public_key: str | None
+        nickname: str
+        client_version: str
+        context: ContextData
+
+    class FingerprintUpdated(Aggregate.Event):
+        components: Components
+        client_version: str
+        context: ContextData
+
+    class PublicKeyRegistered(Aggregate.Event):
+        public_key: str
+        context: ContextData
+
+    class Renamed(Aggregate.Event):
+        nickname: str
+        context: ContextData
+
+    class Released(Aggregate.Event):
+        context: ContextData
+
+    @event(Bound)
+    def __init__(
+        self,
+        account_id: UUID,
+        components: Components,
+        public_key: str | None,
+        nickname: str,
+        client_version: str,
+        context: ContextData,
+    ) -> None:
+        self.account_id = account_id
+        self.components = components
+        self.public_key = public_key
+        self.nickname = nickname
+        self.client_version = client_version
+        self.released = False
+
+    @classmethod
+    def bind(
+        cls,
+        *,
+        device_id: UUID,
+        account_id: UUID,
+        components: Components,
+        public_key: str | None,
+        nickname: str,
+        client_version: str,
+        now: datetime,
+        ctx: AuditContext,
+    ) -> Device:
+        return cls._create(
+            cls.Bound,
+            id=device_id,
+            account_id=account_id,
+            components=components,
+            public_key=check_public_key(public_key),
+            nickname=check_nickname(nickname),
+            client_version=check_client_version(client_version),
+            context=ctx.as_event_data(),
+            timestamp=now,
+        )
+
+    def recognise(
+        self,
+        components: Components,
+        public_key: str | None,
+        client_version: str,
+        now: datetime,
+        ctx: AuditContext,
+    ) -> None:
+        """A login from this device: records a changed fingerprint or a new public key."""
+        client_version = check_client_version(client_version)
+        if components != self.components or client_version != self.client_version:
+            self._fingerprint_updated(
+                components=components,
+                client_version=client_version,
+                context=ctx.as_event_data(),
+                timestamp=now,
+            )
+        key = check_public_key(public_key)
+        if key is not None and key != self.public_key:
+            self._public_key_registered(public_key=key, context=ctx.as_event_data(), timestamp=now)
+
+    def rename(self, nickname: str, now: datetime, ctx: AuditContext) -> None:
+        self._renamed(nickname=check_nickname(nickname), context=ctx.as_event_data(), timestamp=now)
+
+    def release(self, now: datetime, ctx: AuditContext) -> None:
+        if self.released:
+            raise Conflict("this device is already released")
+        self._released(context=ctx.as_event_data(), timestamp=now)
+
+    @event(FingerprintUpdated)
+    def _fingerprint_updated(
+        self, components: Components, client_version: str, context: ContextData, timestamp: datetime
+    ) -> None:
+        self.components, self.client_version = components, client_version
+
+    @event(PublicKeyRegistered)
+    def _public_key_registered(self, public_key: str, context: ContextData, timestamp: datetime) -> None:
+        self.public_key = public_key
+
+    @event(Renamed)
+    def _renamed(self, nickname: str, context: ContextData, timestamp: datetime) -> None:
+        self.nickname = nickname
+
+    @event(Released)
+    def _released(self, context: ContextData, timestamp: datetime) -> None:
+        self.released = True
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "account_id": str(self.account_id),
+            "nickname": self.nickname,
+            "client_version": self.client_version,
+            "public_key": self.public_key,
+            "released": self.released,
+            "components": sorted(self.components),
+            "version": self.version,
+        }

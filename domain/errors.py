@@ -1,0 +1,99 @@
+"""The ledger's error tree. Each error has a stable ``code`` that the API maps to a problem response.
+
+DomainError
+├── InvalidInput              bad shape or value of a command argument
+├── NotFound                  no such account, license, device, session or address
+├── Conflict                  a uniqueness or state rule stops the command
+│   ├── UsernameTaken
+│   ├── DeviceLimitReached
+│   ├── LicenseAlreadyActivated
+│   ├── LicenseNotActivatable
+│   ├── IdempotencyKeyReused
+│   └── ConcurrencyExhausted
+└── AuthenticationFailed      the caller is not (or no longer) who it claims
+    ├── InvalidCredentials
+    ├── AccountBanned
+    ├── SessionClosed
+    ├── RefreshTokenReused
+    └── SessionExpired
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error the ledger raises on purpose."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(DomainError):
+    code = "invalid_input"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+    def __init__(self, kind: str, ident: object) -> None:
+        super().__init__(f"{kind} {ident} not found")
+        self.kind = kind
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class UsernameTaken(Conflict):
+    code = "username_taken"
+
+
+class DeviceLimitReached(Conflict):
+    code = "device_limit_reached"
+
+
+class LicenseAlreadyActivated(Conflict):
+    code = "license_already_activated"
+
+
+class LicenseNotActivatable(Conflict):
+    code = "license_not_activatable"
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+
+
+class ConcurrencyExhausted(Conflict):
+    code = "concurrent_update"
+
+
+class AuthenticationFailed(DomainError):
+    code = "authentication_failed"
+
+
+class InvalidCredentials(AuthenticationFailed):
+    code = "invalid_credentials"
+
+
+class AccountBanned(AuthenticationFailed):
+    code = "account_banned"
+
+
+class SessionClosed(AuthenticationFailed):
+    code = "session_closed"
+
+
+class RefreshTokenReused(AuthenticationFailed):
+    code = "refresh_token_reused"
+
+
+class SessionExpired(AuthenticationFailed):
+    code = "session_expired"

@@ -1,0 +1,129 @@
+"""The ledger's plumbing shared by every use case: loading aggregates as domain errors, saving them
+atomically, reporting the position written, and retrying on a concurrent write."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, ParamSpec, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from domain.credentials import PasswordHasher
+from domain.digests import Digests
+from domain.errors import ConcurrencyExhausted, NotFound
+from domain.idempotency import IdempotencyRecord, check_idempotency_key
+from domain.index import IndexEntry, IndexKind
+
+T = TypeVar("T")
+A = TypeVar("A", bound=Aggregate)
+P = ParamSpec("P")
+CONFLICT_ATTEMPTS = 20
+
+
+@dataclass(frozen=True)
+class Written(Generic[T]):
+    """A command's result and the notification id of the last event it appended (None: nothing new)."""
+
+    value: T
+    position: int | None
+    replayed: bool = False
+
+
+def retried(method: Callable[P, Written[T]]) -> Callable[P, Written[T]]:
+    """Runs a use case again on fresh state when a concurrent write beat it to an aggregate."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Written[T]:
+        for _ in range(CONFLICT_ATTEMPTS):
+            try:
+                return method(*args, **kwargs)
+            except IntegrityError:
+                continue
+        raise ConcurrencyExhausted("too many concurrent changes; try again")
+
+    return wrapper
+
+
+def request_digest(request: dict[str, Any]) -> str:
+    """A digest of a command's arguments, to tell a retry from a different request."""
+    return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class LedgerBase(Application[UUID]):
+    """An eventsourcing application holding the keys, hasher and randomness its use cases need."""
+
+    name = "keyledger"
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        digests: Digests,
+        hasher: PasswordHasher,
+        entropy: Callable[[int], bytes] = secrets.token_bytes,
+    ) -> None:
+        super().__init__(env)
+        self.digests = digests
+        self.hasher = hasher
+        self.entropy = entropy
+
+    def new_id(self) -> UUID:
+        raw = bytearray(self.entropy(16))
+        raw[6], raw[8] = (raw[6] & 0x0F) | 0x40, (raw[8] & 0x3F) | 0x80
+        return UUID(bytes=bytes(raw))
+
+    def new_secret(self) -> str:
+        return base64.urlsafe_b64encode(self.entropy(32)).rstrip(b"=").decode()
+
+    def load(self, cls: type[A], ident: UUID, kind: str) -> A:
+        """The aggregate, or ``NotFound`` (also when the id names an aggregate of another kind)."""
+        try:
+            found: Aggregate = self.repository.get(ident)
+        except AggregateNotFoundError:
+            raise NotFound(kind, ident) from None
+        if not isinstance(found, cls):
+            raise NotFound(kind, ident)
+        return found
+
+    def find(self, cls: type[A], ident: UUID) -> A | None:
+        try:
+            found: Aggregate = self.repository.get(ident)
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, cls) else None
+
+    def index_id(self, kind: IndexKind, value: str) -> UUID:
+        return self.digests.index_id(f"index/{kind.value}", value)
+
+    def lookup(self, kind: IndexKind, value: str) -> UUID | None:
+        entry = self.find(IndexEntry, self.index_id(kind, value))
+        return entry.target_id if entry is not None else None
+
+    def commit(self, value: T, *aggregates: Aggregate | None) -> Written[T]:
+        """Saves every pending event of ``aggregates`` in one transaction."""
+        recordings = self.save(*aggregates)
+        position = max((r.notification.id for r in recordings), default=None)
+        return Written(value, position)
+
+    def previous_result(
+        self, key: str | None, principal: str, command: str, request: dict[str, Any]
+    ) -> tuple[UUID | None, dict[str, Any] | None]:
+        """The id an idempotency record would have, and the result it holds if the command ran before."""
+        if key is None:
+            return None, None
+        record_id = self.digests.index_id(
+            "idempotency", f"{principal}|{command}|{check_idempotency_key(key)}"
+        )
+        record = self.find(IdempotencyRecord, record_id)
+        if record is None:
+            return record_id, None
+        return record_id, record.replay(command, request_digest(request))

@@ -1,0 +1,59 @@
+"""Ledgers on the real stores: a fresh SQLite file, or a fresh PostgreSQL schema on loopback."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+
+from domain.digests import Digests
+from domain.ledger.service import Ledger
+from tests.fakes import FastHasher, SeededEntropy
+
+PG_DSN = os.environ.get("KEYLEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+TEST_KEY = b"k" * 32
+
+
+def sqlite_env(directory: Path) -> dict[str, str]:
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(directory / "ledger.sqlite3"),
+        "CREATE_TABLE": "y",
+    }
+
+
+@contextmanager
+def pg_schema() -> Iterator[str]:
+    """A new, empty schema, dropped afterwards."""
+    name = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {name}")
+    try:
+        yield name
+    finally:
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {name} CASCADE")
+
+
+def pg_env(schema: str, *, create_table: bool = True, pool_size: int = 5) -> dict[str, str]:
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": "test",
+        "POSTGRES_HOST": "127.0.0.1",
+        "POSTGRES_PORT": "5432",
+        "POSTGRES_USER": "postgres",
+        "POSTGRES_PASSWORD": "",
+        "POSTGRES_SCHEMA": schema,
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_LOCK_TIMEOUT": "5",
+        "POSTGRES_POOL_SIZE": str(pool_size),
+        "CREATE_TABLE": "y" if create_table else "n",
+    }
+
+
+def make_ledger(env: dict[str, str], hasher: FastHasher | None = None) -> Ledger:
+    return Ledger(env, digests=Digests(TEST_KEY), hasher=hasher or FastHasher(), entropy=SeededEntropy())
