@@ -10,8 +10,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from api.keyfiles import KeyFileError, generate_keys
+from api.keyfiles import INDEX_KEY_FILE, KeyFileError, generate_index_key
 from api.settings import Settings
+from api.signing import SIGNING_KEY_FILE, generate_signing_key
 from api.stores import SettingsError, build_ledger
 from domain.context import AuditContext
 from domain.errors import DomainError
@@ -33,7 +34,8 @@ def db_upgrade(_: argparse.Namespace, settings: Settings) -> int:
 
 
 def keys_generate(_: argparse.Namespace, settings: Settings) -> int:
-    written = generate_keys(settings.data_dir)
+    generators = ((INDEX_KEY_FILE, generate_index_key), (SIGNING_KEY_FILE, generate_signing_key))
+    written = [settings.data_dir / name for name, generate in generators if generate(settings.data_dir)]
     for path in written:
         print(f"wrote {path}")
     if not written:
@@ -75,6 +77,23 @@ def issue_licenses(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Runs the API with uvicorn. On the embedded default (SQLite) it creates the tables and keys first."""
+    import uvicorn  # noqa: PLC0415 -- only the serve command needs the server
+
+    from api.app import create_app  # noqa: PLC0415 -- keeps the other commands free of FastAPI start-up
+
+    generate_index_key(settings.data_dir)
+    generate_signing_key(settings.data_dir)
+    if not settings.database_url:
+        build_ledger(settings, create_tables=True).close()
+    app = create_app(settings)
+    where = (settings.database_url and "PostgreSQL") or f"SQLite in {settings.data_dir.resolve()}"
+    print(f"keyledger listening on http://{args.host}:{args.port} (store: {where})", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="keyledger", description="Keyledger licensing ledger")
     groups = root.add_subparsers(dest="group", required=True)
@@ -99,6 +118,10 @@ def parser() -> argparse.ArgumentParser:
     issue.add_argument("--tier", default="user", help="user or vip")
     issue.add_argument("--note", default="")
     issue.set_defaults(run=issue_licenses)
+    run = groups.add_parser("serve", help="run the HTTP API")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.set_defaults(run=serve)
     return root
 
 

@@ -25,17 +25,16 @@ def write_secret(path: Path, content: bytes) -> bool:
     return True
 
 
-def generate_keys(data_dir: Path) -> list[Path]:
-    """Creates every key that does not exist yet; returns the files it wrote."""
-    path = data_dir / INDEX_KEY_FILE
-    return [path] if write_secret(path, secrets.token_hex(32).encode() + b"\n") else []
+def generate_index_key(data_dir: Path) -> bool:
+    """Writes a new HMAC master key unless one exists; returns whether it wrote one."""
+    return write_secret(data_dir / INDEX_KEY_FILE, secrets.token_hex(32).encode() + b"\n")
 
 
 def load_index_key(data_dir: Path) -> bytes:
     """The HMAC master key, generated on first use."""
     path = data_dir / INDEX_KEY_FILE
     if not path.exists():
-        generate_keys(data_dir)
+        generate_index_key(data_dir)
     try:
         return bytes.fromhex(path.read_text().strip())
     except (OSError, ValueError) as error:

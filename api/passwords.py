@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from api.settings import Settings
+
+T = TypeVar("T")
 
 
 class Argon2Hasher:
@@ -32,3 +38,32 @@ class Argon2Hasher:
 
     def dummy_verify(self, password: str) -> None:
         self.verify(self._dummy, password)
+
+
+class HashingBusy(Exception):
+    """Every hashing slot is taken: the caller should answer 503 at once rather than queue."""
+
+
+class GatedHasher:
+    """Caps concurrent hashing: a hash or verify beyond the cap fails fast with ``HashingBusy``."""
+
+    def __init__(self, inner: Argon2Hasher, slots: int) -> None:
+        self._inner = inner
+        self._slots = threading.BoundedSemaphore(slots)
+
+    def _run(self, work: Callable[[], T]) -> T:
+        if not self._slots.acquire(blocking=False):
+            raise HashingBusy
+        try:
+            return work()
+        finally:
+            self._slots.release()
+
+    def hash(self, password: str) -> str:
+        return self._run(lambda: self._inner.hash(password))
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        return self._run(lambda: self._inner.verify(password_hash, password))
+
+    def dummy_verify(self, password: str) -> None:
+        self._run(lambda: self._inner.dummy_verify(password))

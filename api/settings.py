@@ -19,6 +19,10 @@ class Settings(BaseSettings):
     db_lock_timeout_s: int = Field(default=5, ge=1, le=60)
     redis_url: str | None = None
     nats_url: str | None = None
+    issuer: str = "keyledger"
+    insecure_dev_cookies: bool = False
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    hash_concurrency: int = Field(default=4, ge=1, le=64)
     argon2_memory_kib: int = Field(default=19_456, ge=8_192)
     argon2_time_cost: int = Field(default=2, ge=1)
     argon2_parallelism: int = Field(default=1, ge=1)

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 from api.keyfiles import load_index_key
 from api.passwords import Argon2Hasher
 from api.settings import Settings
+from domain.credentials import PasswordHasher
 from domain.digests import Digests
 from domain.ledger.service import Ledger
 
@@ -55,10 +56,12 @@ def ledger_env(settings: Settings, *, create_tables: bool) -> dict[str, str]:
     return env
 
 
-def build_ledger(settings: Settings, *, create_tables: bool = False) -> Ledger:
+def build_ledger(
+    settings: Settings, *, create_tables: bool = False, hasher: PasswordHasher | None = None
+) -> Ledger:
     """The ledger for these settings, keys loaded from the data dir."""
     return Ledger(
         ledger_env(settings, create_tables=create_tables),
         digests=Digests(load_index_key(settings.data_dir)),
-        hasher=Argon2Hasher.from_settings(settings),
+        hasher=hasher or Argon2Hasher.from_settings(settings),
     )

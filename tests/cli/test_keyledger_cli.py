@@ -48,8 +48,9 @@ def last_position() -> int:
         ledger.close()
 
 
+@pytest.mark.usefixtures("store")
 def test_upgrade_create_user_and_issue(
-    store: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """db upgrade, create-user (prints the id) and issue-licenses (one valid key per line) work end to end."""
     assert run(capsys, monkeypatch, "db", "upgrade")[0] == 0
@@ -122,8 +123,8 @@ def test_upgrade_create_user_and_issue(
         ),
     ],
 )
+@pytest.mark.usefixtures("store")
 def test_bad_input_is_one_line_and_writes_nothing(
-    store: str,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     argv: tuple[str, ...],
@@ -141,8 +142,9 @@ def test_bad_input_is_one_line_and_writes_nothing(
     assert last_position() == before
 
 
+@pytest.mark.usefixtures("store")
 def test_duplicate_username_case_insensitive(
-    store: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A username differing only in case is refused, with nothing written."""
     run(capsys, monkeypatch, "db", "upgrade")

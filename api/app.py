@@ -1,0 +1,91 @@
+"""``create_app(settings)``: the API process's one composition root."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+
+from api.body_limit import BodyLimitMiddleware
+from api.errors import install_error_handlers
+from api.keyfiles import load_index_key
+from api.passwords import Argon2Hasher, GatedHasher
+from api.presence import InProcessPresence
+from api.request_ids import RequestIdMiddleware
+from api.routes import (
+    admin_devices,
+    admin_ip_blocks,
+    admin_licenses,
+    admin_sessions,
+    admin_users,
+    client_auth,
+    client_licensing,
+    health,
+    web_auth,
+)
+from api.security_headers import SecurityHeadersMiddleware
+from api.services import Clock, Services
+from api.settings import Settings
+from api.signing import load_signing_key
+from api.stores import build_ledger
+from api.tokens import TokenService
+from domain.digests import Digests
+from domain.ledger.service import Ledger
+
+ROUTERS = (
+    health,
+    web_auth,
+    client_auth,
+    client_licensing,
+    admin_users,
+    admin_licenses,
+    admin_devices,
+    admin_sessions,
+    admin_ip_blocks,
+)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_services(settings: Settings, ledger: Ledger | None = None, clock: Clock = utc_now) -> Services:
+    digests = Digests(load_index_key(settings.data_dir))
+    if ledger is None:
+        hasher = GatedHasher(Argon2Hasher.from_settings(settings), settings.hash_concurrency)
+        ledger = build_ledger(settings, hasher=hasher)
+    return Services(
+        settings=settings,
+        ledger=ledger,
+        digests=digests,
+        clock=clock,
+        presence=InProcessPresence(),
+        tokens=TokenService(load_signing_key(settings.data_dir), settings.issuer),
+    )
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
+    """The Keyledger API. Tests pass ``services`` built with fakes; production passes only settings."""
+    svc = services or build_services(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        svc.ledger.close()
+
+    app = FastAPI(
+        title="Keyledger",
+        version="0.1.0",
+        description="Event-sourced software licensing ledger.",
+        lifespan=lifespan,
+    )
+    app.state.services = svc
+    install_error_handlers(app)
+    for module in ROUTERS:
+        app.include_router(module.router)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=svc.settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestIdMiddleware)
+    return app

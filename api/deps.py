@@ -1,0 +1,153 @@
+"""Typed dependencies: the services, the audit context of a request, and who is calling.
+
+Who is calling is decided from the write model on every request (session open, account not banned,
+role as it is now), so logout, ban, revocation and role change apply to the very next request."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.cookies import cookie_name
+from api.problems import ApiError
+from api.services import Services
+from api.tokens import AccessClaims, TokenRejected
+from domain.account import Account
+from domain.context import AuditContext
+from domain.errors import DomainError
+from domain.roles import Role
+from domain.session import CloseReason, Session
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+MAX_USER_AGENT = 256
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+AppServices = Annotated[Services, Depends(services)]
+
+
+def client_ip(request: Request) -> str | None:
+    """The socket peer's address (trusted proxies come with the rate-limit work); None if not an IP."""
+    host = request.client.host if request.client else None
+    try:
+        return str(ipaddress.ip_address(host)) if host else None
+    except ValueError:
+        return None
+
+
+def audit_context(request: Request, actor: str, reason: str | None = None) -> AuditContext:
+    return AuditContext(
+        actor=actor,
+        request_id=getattr(request.state, "request_id", ""),
+        client_ip=client_ip(request),
+        user_agent=(request.headers.get("user-agent") or "")[:MAX_USER_AGENT] or None,
+        reason=reason,
+    )
+
+
+def unauthorized(code: str = "invalid_token", detail: str = "the access token is not valid") -> ApiError:
+    return ApiError(401, code, detail, {"WWW-Authenticate": 'Bearer realm="keyledger"'})
+
+
+@dataclass(frozen=True)
+class ClientPrincipal:
+    account: Account
+    session: Session
+    claims: AccessClaims
+
+    def context(self, request: Request) -> AuditContext:
+        return audit_context(request, str(self.account.id))
+
+
+def bearer_token(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise unauthorized("missing_token", "a bearer access token is required")
+    return token.strip()
+
+
+def resolve_client(request: Request, svc: Services, *, allow_released: bool = False) -> ClientPrincipal:
+    now = svc.clock()
+    try:
+        claims = svc.tokens.access_claims(bearer_token(request), now)
+    except TokenRejected:
+        raise unauthorized() from None
+    session = svc.ledger.find(Session, claims.session_id)
+    if session is None or session.account_id != claims.account_id or session.device_id != claims.device_id:
+        raise unauthorized()
+    released = allow_released and session.closed_reason is CloseReason.DEVICE_RELEASED
+    if not session.is_valid(now) and not released:
+        raise unauthorized("session_closed", "this session has been closed")
+    account = svc.ledger.account(claims.account_id)
+    if account.is_banned(now):
+        raise unauthorized("account_banned", "this account is banned")
+    return ClientPrincipal(account, session, claims)
+
+
+def client_principal(request: Request, svc: AppServices) -> ClientPrincipal:
+    return resolve_client(request, svc)
+
+
+CurrentClient = Annotated[ClientPrincipal, Depends(client_principal)]
+
+
+@dataclass(frozen=True)
+class WebPrincipal:
+    account: Account
+    session: Session
+    token: str
+
+    def context(self, request: Request, reason: str | None = None) -> AuditContext:
+        return audit_context(request, str(self.account.id), reason)
+
+
+def csrf_token(svc: Services, session_token: str) -> str:
+    return svc.digests.digest("csrf", session_token)
+
+
+def check_csrf(request: Request, svc: Services, session_token: str) -> None:
+    """Every cookie-authenticated write carries the session's CSRF token and comes from our own origin."""
+    site = request.headers.get("sec-fetch-site")
+    origin = request.headers.get("origin")
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    given = request.headers.get("x-csrf-token", "")
+    if site not in (None, "same-origin", "none") or (origin is not None and origin != own):
+        raise ApiError(403, "csrf_failed", "cross-site request refused")
+    if not svc.digests.same(given, csrf_token(svc, session_token)):
+        raise ApiError(403, "csrf_failed", "missing or wrong X-CSRF-Token header")
+
+
+def web_principal(request: Request, svc: AppServices) -> WebPrincipal:
+    token = request.cookies.get(cookie_name(svc.settings))
+    if not token:
+        raise ApiError(401, "not_authenticated", "log in first")
+    now = svc.clock()
+    try:
+        session = svc.ledger.session_for_token(token, now)
+    except DomainError:
+        raise ApiError(401, "session_closed", "this session has ended; log in again") from None
+    account = svc.ledger.account(session.account_id)
+    if account.is_banned(now):
+        raise ApiError(401, "account_banned", "this account is banned")
+    if request.method not in SAFE_METHODS:
+        check_csrf(request, svc, token)
+    return WebPrincipal(account, session, token)
+
+
+CurrentWebUser = Annotated[WebPrincipal, Depends(web_principal)]
+
+
+def admin_principal(principal: CurrentWebUser) -> WebPrincipal:
+    if principal.account.role is not Role.ADMIN:
+        raise ApiError(403, "forbidden", "this needs the admin role")
+    return principal
+
+
+CurrentAdmin = Annotated[WebPrincipal, Depends(admin_principal)]

@@ -1,0 +1,73 @@
+"""Admin: devices — read, rename, release (frees a slot and closes the device's sessions)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from api.deps import AppServices, CurrentAdmin
+from api.problems import responses
+from api.schemas import Body, Reason, Written
+from domain.device import Device
+
+router = APIRouter(prefix="/admin/devices", tags=["admin: devices"])
+ERRORS = responses(401, 403, 404, 409, 422)
+
+
+class DeviceView(BaseModel):
+    id: str
+    account_id: str
+    nickname: str
+    client_version: str
+    released: bool
+    has_public_key: bool
+
+
+class Rename(Body):
+    nickname: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class Release(Body):
+    reason: Reason | None = None
+
+
+class DeviceWritten(Written):
+    device: DeviceView
+
+
+def device_view(device: Device) -> DeviceView:
+    return DeviceView(
+        id=str(device.id),
+        account_id=str(device.account_id),
+        nickname=device.nickname,
+        client_version=device.client_version,
+        released=device.released,
+        has_public_key=device.public_key is not None,
+    )
+
+
+@router.get("/{device_id}", response_model=DeviceView, responses=responses(401, 403, 404, 422))
+def get_device(device_id: UUID, admin: CurrentAdmin, svc: AppServices) -> DeviceView:
+    """One device as the ledger holds it now."""
+    return device_view(svc.ledger.device(device_id))
+
+
+@router.patch("/{device_id}", response_model=DeviceWritten, responses=ERRORS)
+def rename(
+    device_id: UUID, body: Rename, admin: CurrentAdmin, request: Request, svc: AppServices
+) -> DeviceWritten:
+    """Renames a device."""
+    written = svc.ledger.rename_device(device_id, body.nickname, svc.clock(), admin.context(request))
+    return DeviceWritten(position=written.position, device=device_view(svc.ledger.device(device_id)))
+
+
+@router.post("/{device_id}/release", response_model=DeviceWritten, responses=ERRORS)
+def release(
+    device_id: UUID, body: Release, admin: CurrentAdmin, request: Request, svc: AppServices
+) -> DeviceWritten:
+    """Releases a device: its slot is freed and its desktop sessions close."""
+    written = svc.ledger.release_device(device_id, svc.clock(), admin.context(request, body.reason))
+    return DeviceWritten(position=written.position, device=device_view(svc.ledger.device(device_id)))

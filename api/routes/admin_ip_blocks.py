@@ -1,0 +1,45 @@
+"""Admin: IP blocks — block an address or network (with reason and optional end), unblock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from pydantic import Field
+
+from api.deps import AppServices, CurrentAdmin
+from api.problems import responses
+from api.schemas import Body, Reason, Written
+
+router = APIRouter(prefix="/admin/ip-blocks", tags=["admin: IP blocks"])
+ERRORS = responses(401, 403, 404, 409, 422)
+
+
+class Block(Body):
+    address: Annotated[str, Field(min_length=2, max_length=64, description="an address or a CIDR network")]
+    reason: Reason
+    until: datetime | None = None
+
+
+class BlockWritten(Written):
+    network: str
+
+
+@router.post("", status_code=201, response_model=BlockWritten, responses=ERRORS)
+def block(body: Block, admin: CurrentAdmin, request: Request, svc: AppServices) -> BlockWritten:
+    """Blocks an address (IPv6 per /64) or a network; its clients get 403 before any work is done."""
+    written = svc.ledger.block_ip(body.address, body.until, svc.clock(), admin.context(request, body.reason))
+    return BlockWritten(position=written.position, network=written.value)
+
+
+@router.delete("/{ip:path}", response_model=BlockWritten, responses=ERRORS)
+def unblock(
+    ip: Annotated[str, Path(max_length=64, description="the blocked address or network")],
+    admin: CurrentAdmin,
+    request: Request,
+    svc: AppServices,
+) -> BlockWritten:
+    """Lifts a block."""
+    written = svc.ledger.unblock_ip(ip, svc.clock(), admin.context(request))
+    return BlockWritten(position=written.position, network=written.value)

@@ -1,0 +1,25 @@
+"""What the routes depend on, built once per process by ``create_app``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from api.presence import Presence
+from api.settings import Settings
+from api.tokens import TokenService
+from domain.digests import Digests
+from domain.ledger.service import Ledger
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    ledger: Ledger
+    tokens: TokenService
+    presence: Presence
+    digests: Digests
+    clock: Clock

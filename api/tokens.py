@@ -1,0 +1,110 @@
+"""Desktop access tokens and leases: EdDSA JWTs whose ``iss``, ``aud``, ``typ``, ``kid`` and times are
+all checked. An access token says who (``sub``), which session (``sid``) and device (``did``); whether
+that is still true is checked against the ledger on every request, not here."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import jwt
+
+from api.signing import SigningKey
+
+ACCESS_LIFETIME = timedelta(minutes=15)
+ACCESS_AUDIENCE = "keyledger-client"
+LEASE_AUDIENCE = "keyledger-lease"
+REQUIRED = ["iss", "aud", "sub", "sid", "did", "jti", "typ", "iat", "nbf", "exp"]
+
+
+class TokenRejected(Exception):
+    """A token that is malformed, forged, expired or of the wrong kind (the reason stays server-side)."""
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    account_id: UUID
+    session_id: UUID
+    device_id: UUID
+
+
+class TokenService:
+    def __init__(self, key: SigningKey, issuer: str) -> None:
+        self.key = key
+        self.issuer = issuer
+
+    def _sign(self, claims: dict[str, Any]) -> str:
+        return jwt.encode(claims, self.key.private, algorithm="EdDSA", headers={"kid": self.key.kid})
+
+    def _times(self, now: datetime, lifetime: timedelta) -> dict[str, int]:
+        issued = int(now.timestamp())
+        return {"iat": issued, "nbf": issued, "exp": int((now + lifetime).timestamp())}
+
+    def issue_access(self, claims: AccessClaims, now: datetime) -> str:
+        return self._sign(
+            {
+                "iss": self.issuer,
+                "aud": ACCESS_AUDIENCE,
+                "sub": str(claims.account_id),
+                "sid": str(claims.session_id),
+                "did": str(claims.device_id),
+                "jti": uuid.uuid4().hex,
+                "typ": "access",
+                **self._times(now, ACCESS_LIFETIME),
+            }
+        )
+
+    def issue_lease(self, claims: AccessClaims, body: dict[str, Any], now: datetime, grace: timedelta) -> str:
+        """A lease the client verifies offline with the JWKS key; valid until ``now + grace``."""
+        return self._sign(
+            {
+                "iss": self.issuer,
+                "aud": LEASE_AUDIENCE,
+                "sub": str(claims.account_id),
+                "sid": str(claims.session_id),
+                "did": str(claims.device_id),
+                "jti": uuid.uuid4().hex,
+                "typ": "lease",
+                **body,
+                **self._times(now, grace),
+            }
+        )
+
+    def verify(
+        self, token: str, now: datetime, *, typ: str = "access", audience: str = ACCESS_AUDIENCE
+    ) -> dict[str, Any]:
+        """The claims of a valid token of kind ``typ``; anything else raises ``TokenRejected``."""
+        try:
+            header = jwt.get_unverified_header(token)
+            if header.get("alg") != "EdDSA" or header.get("kid") != self.key.kid:
+                raise TokenRejected("unknown key or algorithm")
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self.key.public,
+                algorithms=["EdDSA"],
+                audience=audience,
+                issuer=self.issuer,
+                options={"require": REQUIRED, "verify_exp": False, "verify_nbf": False, "verify_iat": False},
+            )
+        except jwt.PyJWTError as error:
+            raise TokenRejected(str(error)) from None
+        self._check_time(claims, now)
+        if claims.get("typ") != typ:
+            raise TokenRejected("wrong token type")
+        return claims
+
+    @staticmethod
+    def _check_time(claims: dict[str, Any], now: datetime) -> None:
+        stamp = now.timestamp()
+        if not claims["nbf"] <= stamp < claims["exp"]:
+            raise TokenRejected("not valid at this time")
+
+    def access_claims(self, token: str, now: datetime) -> AccessClaims:
+        claims = self.verify(token, now)
+        try:
+            return AccessClaims(UUID(claims["sub"]), UUID(claims["sid"]), UUID(claims["did"]))
+        except (ValueError, TypeError):
+            raise TokenRejected("malformed subject") from None

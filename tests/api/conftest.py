@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from domain.ledger.service import Ledger
+from tests.api.harness import Api, make_api
+
+
+@pytest.fixture
+def api(ledger: Ledger, tmp_path: Path, now: datetime) -> Iterator[Api]:
+    """The app over the parametrised ledger (SQLite and PostgreSQL)."""
+    harness = make_api(tmp_path / "data", ledger, now)
+    with harness.client:
+        yield harness
