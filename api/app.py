@@ -13,6 +13,7 @@ from api.errors import install_error_handlers
 from api.keyfiles import load_index_key
 from api.passwords import Argon2Hasher, GatedHasher
 from api.presence import InProcessPresence
+from api.readmodels import ReadModels
 from api.request_ids import RequestIdMiddleware
 from api.routes import (
     admin_devices,
@@ -20,8 +21,10 @@ from api.routes import (
     admin_licenses,
     admin_sessions,
     admin_users,
+    audit,
     client_auth,
     client_licensing,
+    dashboard,
     health,
     web_auth,
 )
@@ -29,10 +32,15 @@ from api.security_headers import SecurityHeadersMiddleware
 from api.services import Clock, Services
 from api.settings import Settings
 from api.signing import load_signing_key
-from api.stores import build_ledger
+from api.stores import build_ledger, build_read_store
 from api.tokens import TokenService
 from domain.digests import Digests
 from domain.ledger.service import Ledger
+from projections import catalogue
+from projections.runner import Catchup
+from projections.store import ReadStore
+from workers.events import LedgerEvents
+from workers.projector import ProjectionWorker
 
 ROUTERS = (
     health,
@@ -44,6 +52,8 @@ ROUTERS = (
     admin_devices,
     admin_sessions,
     admin_ip_blocks,
+    dashboard,
+    audit,
 )
 
 
@@ -51,11 +61,25 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def build_services(settings: Settings, ledger: Ledger | None = None, clock: Clock = utc_now) -> Services:
+def build_services(
+    settings: Settings,
+    ledger: Ledger | None = None,
+    clock: Clock = utc_now,
+    read_store: ReadStore | None = None,
+) -> Services:
+    """Everything the routes need. Without separate worker processes (the embedded default, or
+    ``KEYLEDGER_INPROCESS_WORKERS``) the projection worker runs in this process, woken by each write."""
     digests = Digests(load_index_key(settings.data_dir))
     if ledger is None:
         hasher = GatedHasher(Argon2Hasher.from_settings(settings), settings.hash_concurrency)
         ledger = build_ledger(settings, hasher=hasher)
+    store = read_store or build_read_store(settings)
+    catchup = Catchup(store, catalogue.ALL, LedgerEvents(ledger))
+    catchup.create_tables()
+    projector = None
+    if settings.inprocess_workers or not settings.database_url:
+        projector = ProjectionWorker(catchup)
+        ledger.listeners.append(projector.wake)
     return Services(
         settings=settings,
         ledger=ledger,
@@ -63,6 +87,8 @@ def build_services(settings: Settings, ledger: Ledger | None = None, clock: Cloc
         clock=clock,
         presence=InProcessPresence(),
         tokens=TokenService(load_signing_key(settings.data_dir), settings.issuer),
+        reads=ReadModels(store, catchup),
+        projector=projector,
     )
 
 
@@ -72,7 +98,12 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        thread = svc.projector.start_thread() if svc.projector else None
         yield
+        if svc.projector and thread:
+            svc.projector.stop()
+            thread.join(timeout=10)
+        svc.reads.store.close()
         svc.ledger.close()
 
     app = FastAPI(

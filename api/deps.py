@@ -19,7 +19,7 @@ from domain.account import Account
 from domain.context import AuditContext
 from domain.errors import DomainError
 from domain.roles import Role
-from domain.session import CloseReason, Session
+from domain.session import CloseReason, Session, SessionKind
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 MAX_USER_AGENT = 256
@@ -133,6 +133,8 @@ def web_principal(request: Request, svc: AppServices) -> WebPrincipal:
         session = svc.ledger.session_for_token(token, now)
     except DomainError:
         raise ApiError(401, "session_closed", "this session has ended; log in again") from None
+    if session.kind is not SessionKind.WEB:  # a desktop refresh token is not a web session
+        raise ApiError(401, "session_closed", "this session has ended; log in again")
     account = svc.ledger.account(session.account_id)
     if account.is_banned(now):
         raise ApiError(401, "account_banned", "this account is banned")

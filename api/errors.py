@@ -10,7 +10,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from api.passwords import HashingBusy
 from api.problems import ApiError, problem
+from api.request_ids import HEADER as REQUEST_ID_HEADER
+from api.security_headers import security_headers
 from domain import errors as domain
 
 log = logging.getLogger("keyledger.api")
@@ -51,6 +54,18 @@ async def on_api_error(request: Request, error: Exception) -> JSONResponse:
     return problem(request, error.status, error.code, error.detail, headers=error.headers)
 
 
+async def on_hashing_busy(request: Request, error: Exception) -> JSONResponse:
+    if not isinstance(error, HashingBusy):
+        raise error
+    return problem(
+        request,
+        503,
+        "busy",
+        "every password-hashing slot is in use; retry shortly",
+        headers={"Retry-After": "1"},
+    )
+
+
 async def on_validation_error(request: Request, error: Exception) -> JSONResponse:
     if not isinstance(error, RequestValidationError):
         raise error
@@ -69,13 +84,21 @@ async def on_http_error(request: Request, error: Exception) -> JSONResponse:
 
 
 async def on_unexpected(request: Request, _: Exception) -> JSONResponse:
-    log.exception("unhandled error", extra={"request_id": getattr(request.state, "request_id", None)})
-    return problem(request, 500, "internal_error", "an unexpected error occurred; it has been logged")
+    """Starlette answers unhandled errors outside every middleware, so this adds their headers itself."""
+    request_id = getattr(request.state, "request_id", None)
+    log.exception("unhandled error", extra={"request_id": request_id})
+    headers = {name.decode(): value.decode() for name, value in security_headers(request.url.path)}
+    if request_id:
+        headers[REQUEST_ID_HEADER.decode()] = request_id
+    return problem(
+        request, 500, "internal_error", "an unexpected error occurred; it has been logged", headers=headers
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(domain.DomainError, on_domain_error)
     app.add_exception_handler(ApiError, on_api_error)
+    app.add_exception_handler(HashingBusy, on_hashing_busy)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(HTTPException, on_http_error)
     app.add_exception_handler(Exception, on_unexpected)

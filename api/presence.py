@@ -22,6 +22,8 @@ class Presence(Protocol):
 
     def last_seen(self, device_id: UUID) -> Seen | None: ...
 
+    def online_count(self, since: datetime) -> int: ...
+
 
 class InProcessPresence:
     """Presence for the embedded default (one process)."""
@@ -37,3 +39,8 @@ class InProcessPresence:
     def last_seen(self, device_id: UUID) -> Seen | None:
         with self._lock:
             return self._seen.get(device_id)
+
+    def online_count(self, since: datetime) -> int:
+        """Devices heard from at or after ``since``."""
+        with self._lock:
+            return sum(1 for seen in self._seen.values() if seen.at >= since)

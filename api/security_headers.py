@@ -17,6 +17,18 @@ DOCS_CSP = (
 DOCS_PATHS = ("/docs", "/docs/oauth2-redirect")
 
 
+def security_headers(path: str) -> list[tuple[bytes, bytes]]:
+    """The headers every response to ``path`` carries."""
+    return [
+        (b"content-security-policy", DOCS_CSP if path in DOCS_PATHS else STRICT_CSP),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"x-frame-options", b"DENY"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+        (b"cache-control", b"no-store"),
+    ]
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -25,22 +37,13 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = DOCS_CSP if scope["path"] in DOCS_PATHS else STRICT_CSP
+        wanted = security_headers(scope["path"])
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = message.setdefault("headers", [])
                 present = {name.lower() for name, _ in headers}
-                for name, value in (
-                    (b"content-security-policy", csp),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"),
-                    (b"x-frame-options", b"DENY"),
-                    (b"cross-origin-opener-policy", b"same-origin"),
-                    (b"cache-control", b"no-store"),
-                ):
-                    if name not in present:
-                        headers.append((name, value))
+                headers.extend((name, value) for name, value in wanted if name not in present)
             await send(message)
 
         await self.app(scope, receive, with_headers)

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from api.presence import Presence
+from api.readmodels import ReadModels
 from api.settings import Settings
 from api.tokens import TokenService
 from domain.digests import Digests
 from domain.ledger.service import Ledger
+from workers.projector import ProjectionWorker
 
 Clock = Callable[[], datetime]
 
@@ -23,3 +25,5 @@ class Services:
     presence: Presence
     digests: Digests
     clock: Clock
+    reads: ReadModels
+    projector: ProjectionWorker | None

@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     nats_url: str | None = None
     issuer: str = "keyledger"
     insecure_dev_cookies: bool = False
+    inprocess_workers: bool = False
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     hash_concurrency: int = Field(default=4, ge=1, le=64)
     argon2_memory_kib: int = Field(default=19_456, ge=8_192)

@@ -6,12 +6,15 @@ from __future__ import annotations
 import os
 from urllib.parse import parse_qs, unquote, urlparse
 
+import psycopg.conninfo
+
 from api.keyfiles import load_index_key
 from api.passwords import Argon2Hasher
 from api.settings import Settings
 from domain.credentials import PasswordHasher
 from domain.digests import Digests
 from domain.ledger.service import Ledger
+from projections.store import PostgresReadStore, ReadStore, SqliteReadStore
 
 
 class SettingsError(ValueError):
@@ -65,3 +68,29 @@ def build_ledger(
         digests=Digests(load_index_key(settings.data_dir)),
         hasher=hasher or Argon2Hasher.from_settings(settings),
     )
+
+
+def postgres_conninfo(settings: Settings) -> str | None:
+    """A libpq connection string for the configured PostgreSQL database (None on SQLite)."""
+    if not settings.database_url:
+        return None
+    env = ledger_env(settings, create_tables=False)
+    return psycopg.conninfo.make_conninfo(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"] or None,
+    )
+
+
+def build_read_store(settings: Settings) -> ReadStore:
+    """The read-model database: a second SQLite file in the data dir, or the ledger's PostgreSQL schema."""
+    conninfo = postgres_conninfo(settings)
+    if conninfo is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = settings.data_dir / "readmodels.sqlite3"
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        return SqliteReadStore(path)
+    schema = ledger_env(settings, create_tables=False).get("POSTGRES_SCHEMA", "public")
+    return PostgresReadStore(conninfo, schema)

@@ -8,7 +8,8 @@ import pytest
 
 from domain.context import AuditContext
 from domain.ledger.service import Ledger
-from tests.stores import make_ledger, pg_env, pg_schema, sqlite_env
+from projections.store import PostgresReadStore, ReadStore, SqliteReadStore
+from tests.stores import PG_DSN, make_ledger, pg_env, pg_schema, sqlite_env
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -30,14 +31,36 @@ def ctx() -> AuditContext:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ledger]:
-    """The ledger service on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        app = make_ledger(sqlite_env(tmp_path))
-        yield app
-        app.close()
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """Which store a test runs on: the embedded SQLite default or PostgreSQL."""
+    return str(request.param)
+
+
+@pytest.fixture
+def pg_schema_name(store_kind: str) -> Iterator[str | None]:
+    """A fresh PostgreSQL schema when the store is PostgreSQL."""
+    if store_kind == "sqlite":
+        yield None
         return
     with pg_schema() as schema:
-        app = make_ledger(pg_env(schema))
-        yield app
-        app.close()
+        yield schema
+
+
+@pytest.fixture
+def ledger(pg_schema_name: str | None, tmp_path: Path) -> Iterator[Ledger]:
+    """The ledger service on SQLite and on PostgreSQL."""
+    app = make_ledger(sqlite_env(tmp_path) if pg_schema_name is None else pg_env(pg_schema_name))
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def read_store(pg_schema_name: str | None, tmp_path: Path) -> Iterator[ReadStore]:
+    """The read-model store beside the ``ledger`` fixture's store."""
+    store: ReadStore = (
+        SqliteReadStore(tmp_path / "readmodels.sqlite3")
+        if pg_schema_name is None
+        else PostgresReadStore(PG_DSN, pg_schema_name)
+    )
+    yield store
+    store.close()

@@ -14,6 +14,7 @@ from api.problems import ApiError, responses
 from api.schemas import Body, Password, Username, Written
 from api.services import Services
 from api.tokens import ACCESS_LIFETIME, AccessClaims
+from domain.errors import InvalidInput
 from domain.ledger.sessions import SessionToken, session_id_of
 from domain.session import CloseReason, Session, SessionKind
 
@@ -86,9 +87,13 @@ def client_login(body: ClientLoginRequest, request: Request, svc: AppServices) -
 
 @router.post("/auth/refresh", response_model=TokenResponse, responses=responses(401, 422))
 def refresh(body: RefreshRequest, request: Request, svc: AppServices) -> TokenResponse:
-    """Rotates the refresh token; presenting a superseded one closes the whole session (401)."""
-    presented = svc.ledger.find(Session, session_id_of(body.refresh_token))
-    if presented is None:
+    """Rotates a desktop refresh token; presenting a superseded one closes the whole session (401).
+    Anything else (not a token, a web session's token) is 401 and rotates nothing."""
+    try:
+        presented = svc.ledger.find(Session, session_id_of(body.refresh_token))
+    except InvalidInput:
+        presented = None
+    if presented is None or presented.kind is not SessionKind.DESKTOP:
         raise ApiError(401, "session_closed", "this session is closed or the token is not valid")
     ctx = audit_context(request, str(presented.account_id))
     rotated = svc.ledger.refresh_session(body.refresh_token, svc.clock(), ctx)

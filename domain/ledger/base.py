@@ -75,6 +75,7 @@ class LedgerBase(Application[UUID]):
         self.digests = digests
         self.hasher = hasher
         self.entropy = entropy
+        self.listeners: list[Callable[[int], None]] = []
 
     def new_id(self) -> UUID:
         raw = bytearray(self.entropy(16))
@@ -112,6 +113,9 @@ class LedgerBase(Application[UUID]):
         """Saves every pending event of ``aggregates`` in one transaction."""
         recordings = self.save(*aggregates)
         position = max((r.notification.id for r in recordings), default=None)
+        if position is not None:
+            for listener in self.listeners:
+                listener(position)
         return Written(value, position)
 
     def previous_result(

@@ -1,0 +1,44 @@
+"""The API's view of the read models: queries in a transaction, and read-your-writes waits."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from api.problems import ApiError
+from projections.runner import Catchup
+from projections.store import ReadStore, Tx
+
+T = TypeVar("T")
+MAX_WAIT_S = 5.0
+POLL_S = 0.02
+
+
+class ReadModels:
+    def __init__(self, store: ReadStore, catchup: Catchup) -> None:
+        self.store = store
+        self.catchup = catchup
+
+    def position(self) -> int:
+        return self.catchup.lowest_position()
+
+    def wait_for(self, position: int | None, timeout: float = MAX_WAIT_S) -> None:
+        """Returns once every read model has processed ``position``; 503 after ``timeout`` seconds."""
+        if position is None:
+            return
+        deadline = time.monotonic() + timeout
+        while self.position() < position:
+            if time.monotonic() >= deadline:
+                raise ApiError(
+                    503,
+                    "read_model_lagging",
+                    f"the read models have not reached position {position} yet",
+                    {"Retry-After": "1"},
+                )
+            time.sleep(POLL_S)
+
+    def query(self, position: int | None, run: Callable[[Tx], T]) -> T:
+        self.wait_for(position)
+        with self.store.transaction() as tx:
+            return run(tx)

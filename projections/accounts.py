@@ -1,0 +1,159 @@
+"""Read model: accounts, for the admin user list and the dashboard's user counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.account import Account
+from projections.base import Projection, context_of, stamp
+from projections.pages import Page, Query, fetch_page, like_escape
+from projections.store import Tx
+
+TABLE = "rm_accounts"
+COLUMNS = (
+    "id",
+    "username",
+    "role",
+    "device_limit",
+    "devices_used",
+    "banned",
+    "banned_until",
+    "ban_reason",
+    "license_expiry",
+    "created_at",
+    "last_login_at",
+    "failed_logins",
+    "sessions_open",
+)
+SORTABLE = {
+    "username_key": "",
+    "created_at": "",
+    "last_login_at": "",
+    "license_expiry": "",
+    "role": "",
+    "id": "",
+}
+DDL = (
+    f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+        id TEXT PRIMARY KEY, username TEXT NOT NULL, username_key TEXT NOT NULL, role TEXT NOT NULL,
+        device_limit INTEGER NOT NULL, devices_used INTEGER NOT NULL DEFAULT 0,
+        banned INTEGER NOT NULL DEFAULT 0,
+        banned_until TEXT, ban_reason TEXT, license_expiry TEXT, created_at TEXT NOT NULL, last_login_at TEXT,
+        failed_logins INTEGER NOT NULL DEFAULT 0, sessions_open INTEGER NOT NULL DEFAULT 0)""",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_username ON {TABLE} (username_key)",
+)
+
+
+def _set(tx: Tx, account_id: Any, assignments: str, *params: Any) -> None:
+    tx.execute(f"UPDATE {TABLE} SET {assignments} WHERE id = ?", [*params, str(account_id)])
+
+
+def registered(tx: Tx, e: Account.Registered, _: int) -> None:
+    tx.execute(
+        f"INSERT INTO {TABLE} (id, username, username_key, role, device_limit, created_at)"
+        " VALUES (?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING",
+        [str(e.originator_id), e.username, e.username.lower(), e.role, e.device_limit, stamp(e.timestamp)],
+    )
+
+
+def role_changed(tx: Tx, e: Account.RoleChanged, _: int) -> None:
+    _set(tx, e.originator_id, "role = ?", e.role)
+
+
+def device_limit_set(tx: Tx, e: Account.DeviceLimitSet, _: int) -> None:
+    _set(tx, e.originator_id, "device_limit = ?", e.device_limit)
+
+
+def banned(tx: Tx, e: Account.Banned, _: int) -> None:
+    _set(
+        tx,
+        e.originator_id,
+        "banned = 1, banned_until = ?, ban_reason = ?, sessions_open = 0",
+        stamp(e.until),
+        context_of(e).get("reason"),
+    )
+
+
+def unbanned(tx: Tx, e: Account.Unbanned, _: int) -> None:
+    _set(tx, e.originator_id, "banned = 0, banned_until = NULL, ban_reason = NULL")
+
+
+def license_applied(tx: Tx, e: Account.LicenseApplied, _: int) -> None:
+    _set(
+        tx,
+        e.originator_id,
+        "role = ?, device_limit = ?, license_expiry = ?",
+        e.role,
+        e.device_limit,
+        stamp(e.expires_at),
+    )
+
+
+def license_withdrawn(tx: Tx, e: Account.LicenseWithdrawn, _: int) -> None:
+    _set(tx, e.originator_id, "license_expiry = ?", stamp(e.expires_at))
+
+
+def device_attached(tx: Tx, e: Account.DeviceAttached, _: int) -> None:
+    _set(tx, e.originator_id, "devices_used = devices_used + 1")
+
+
+def device_detached(tx: Tx, e: Account.DeviceDetached, _: int) -> None:
+    _set(tx, e.originator_id, "devices_used = devices_used - 1")
+
+
+def logged_in(tx: Tx, e: Account.LoggedIn, _: int) -> None:
+    _set(tx, e.originator_id, "last_login_at = ?, sessions_open = sessions_open + 1", stamp(e.timestamp))
+
+
+def session_ended(tx: Tx, e: Account.SessionEnded, _: int) -> None:
+    _set(tx, e.originator_id, "sessions_open = sessions_open - 1")
+
+
+def login_failed(tx: Tx, e: Account.LoginFailed, _: int) -> None:
+    _set(tx, e.originator_id, "failed_logins = failed_logins + 1")
+
+
+PROJECTION = Projection(
+    name="accounts",
+    ddl=DDL,
+    tables=(TABLE,),
+    handlers={
+        Account.Registered: registered,
+        Account.RoleChanged: role_changed,
+        Account.DeviceLimitSet: device_limit_set,
+        Account.Banned: banned,
+        Account.Unbanned: unbanned,
+        Account.LicenseApplied: license_applied,
+        Account.LicenseWithdrawn: license_withdrawn,
+        Account.DeviceAttached: device_attached,
+        Account.DeviceDetached: device_detached,
+        Account.LoggedIn: logged_in,
+        Account.SessionEnded: session_ended,
+        Account.LoginFailed: login_failed,
+    },
+)
+
+
+def list_accounts(
+    tx: Tx,
+    *,
+    search: str | None,
+    role: str | None,
+    status: str | None,
+    now: str,
+    sort: str,
+    descending: bool,
+    limit: int,
+    cursor: str | None,
+) -> Page:
+    """Accounts matching a username search, a role and a status (active, banned), in allowlisted order."""
+    query = Query(TABLE, COLUMNS, SORTABLE)
+    if search:
+        query.filter("username_key LIKE ? ESCAPE '!'", f"%{like_escape(search.lower())}%")
+    if role:
+        query.filter("role = ?", role)
+    if status == "banned":
+        query.filter("banned = 1 AND (banned_until IS NULL OR banned_until > ?)", now)
+    elif status == "active":
+        query.filter("NOT (banned = 1 AND (banned_until IS NULL OR banned_until > ?))", now)
+    return fetch_page(tx, query, sort, descending, limit, cursor)

@@ -1,0 +1,110 @@
+"""Read model: devices (presence — last seen, online — is joined from the presence store at query time)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.device import Device
+from projections.base import Projection, stamp
+from projections.pages import Page, Query, fetch_page, like_escape
+from projections.store import Tx
+
+TABLE = "rm_devices"
+COLUMNS = (
+    "id",
+    "account_id",
+    "nickname",
+    "client_version",
+    "released",
+    "bound_at",
+    "released_at",
+    "fingerprint_changes",
+    "has_public_key",
+)
+SORTABLE = {"bound_at": "", "nickname": "", "client_version": "", "id": ""}
+DDL = (
+    f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+        id TEXT PRIMARY KEY, account_id TEXT NOT NULL, nickname TEXT NOT NULL, client_version TEXT NOT NULL,
+        released INTEGER NOT NULL DEFAULT 0, bound_at TEXT NOT NULL, released_at TEXT,
+        fingerprint_changes INTEGER NOT NULL DEFAULT 0, has_public_key INTEGER NOT NULL DEFAULT 0)""",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_account ON {TABLE} (account_id)",
+)
+
+
+def _set(tx: Tx, device_id: Any, assignments: str, *params: Any) -> None:
+    tx.execute(f"UPDATE {TABLE} SET {assignments} WHERE id = ?", [*params, str(device_id)])
+
+
+def bound(tx: Tx, e: Device.Bound, _: int) -> None:
+    tx.execute(
+        f"INSERT INTO {TABLE} (id, account_id, nickname, client_version, bound_at, has_public_key)"
+        " VALUES (?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING",
+        [
+            str(e.originator_id),
+            str(e.account_id),
+            e.nickname,
+            e.client_version,
+            stamp(e.timestamp),
+            int(e.public_key is not None),
+        ],
+    )
+
+
+def fingerprint_updated(tx: Tx, e: Device.FingerprintUpdated, _: int) -> None:
+    _set(
+        tx,
+        e.originator_id,
+        "client_version = ?, fingerprint_changes = fingerprint_changes + 1",
+        e.client_version,
+    )
+
+
+def key_registered(tx: Tx, e: Device.PublicKeyRegistered, _: int) -> None:
+    _set(tx, e.originator_id, "has_public_key = 1")
+
+
+def renamed(tx: Tx, e: Device.Renamed, _: int) -> None:
+    _set(tx, e.originator_id, "nickname = ?", e.nickname)
+
+
+def released(tx: Tx, e: Device.Released, _: int) -> None:
+    _set(tx, e.originator_id, "released = 1, released_at = ?", stamp(e.timestamp))
+
+
+PROJECTION = Projection(
+    name="devices",
+    ddl=DDL,
+    tables=(TABLE,),
+    handlers={
+        Device.Bound: bound,
+        Device.FingerprintUpdated: fingerprint_updated,
+        Device.PublicKeyRegistered: key_registered,
+        Device.Renamed: renamed,
+        Device.Released: released,
+    },
+)
+
+
+def list_devices(
+    tx: Tx,
+    *,
+    account_id: str | None,
+    search: str | None,
+    released: bool | None,
+    sort: str,
+    descending: bool,
+    limit: int,
+    cursor: str | None,
+) -> Page:
+    query = Query(TABLE, COLUMNS, SORTABLE)
+    if account_id:
+        query.filter("account_id = ?", account_id)
+    if search:
+        query.filter("LOWER(nickname) LIKE ? ESCAPE '!'", f"%{like_escape(search.lower())}%")
+    if released is not None:
+        query.filter("released = ?", int(released))
+    return fetch_page(tx, query, sort, descending, limit, cursor)
+
+
+def active_device_ids(tx: Tx) -> list[str]:
+    return [str(row[0]) for row in tx.all(f"SELECT id FROM {TABLE} WHERE released = 0")]

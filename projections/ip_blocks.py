@@ -1,0 +1,92 @@
+"""Read model: client networks with their login failures and blocks, for the admin IP-block list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.ip_address import IpAddress
+from projections.base import Projection, context_of, stamp
+from projections.pages import Page, Query, fetch_page
+from projections.store import Tx
+
+TABLE = "rm_ip_addresses"
+COLUMNS = (
+    "id",
+    "network",
+    "failures",
+    "last_failure_at",
+    "blocked",
+    "blocked_until",
+    "blocked_at",
+    "reason",
+    "blocked_by",
+)
+SORTABLE = {
+    "blocked_at": "",
+    "blocked_until": "",
+    "network": "",
+    "failures": -1,
+    "last_failure_at": "",
+    "id": "",
+}
+DDL = (
+    f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+        id TEXT PRIMARY KEY, network TEXT NOT NULL, failures INTEGER NOT NULL DEFAULT 0, last_failure_at TEXT,
+        blocked INTEGER NOT NULL DEFAULT 0, blocked_until TEXT, blocked_at TEXT, reason TEXT,
+        blocked_by TEXT)""",
+)
+
+
+def _set(tx: Tx, ip_id: Any, assignments: str, *params: Any) -> None:
+    tx.execute(f"UPDATE {TABLE} SET {assignments} WHERE id = ?", [*params, str(ip_id)])
+
+
+def tracked(tx: Tx, e: IpAddress.Tracked, _: int) -> None:
+    tx.execute(
+        f"INSERT INTO {TABLE} (id, network) VALUES (?, ?) ON CONFLICT (id) DO NOTHING",
+        [str(e.originator_id), e.address],
+    )
+
+
+def login_failed(tx: Tx, e: IpAddress.LoginFailed, _: int) -> None:
+    _set(tx, e.originator_id, "failures = failures + 1, last_failure_at = ?", stamp(e.timestamp))
+
+
+def blocked(tx: Tx, e: IpAddress.Blocked, _: int) -> None:
+    context = context_of(e)
+    _set(
+        tx,
+        e.originator_id,
+        "blocked = 1, blocked_until = ?, blocked_at = ?, reason = ?, blocked_by = ?",
+        stamp(e.until),
+        stamp(e.timestamp),
+        context.get("reason"),
+        context.get("actor"),
+    )
+
+
+def unblocked(tx: Tx, e: IpAddress.Unblocked, _: int) -> None:
+    _set(tx, e.originator_id, "blocked = 0, blocked_until = NULL, reason = NULL, blocked_by = NULL")
+
+
+PROJECTION = Projection(
+    name="ip_blocks",
+    ddl=DDL,
+    tables=(TABLE,),
+    handlers={
+        IpAddress.Tracked: tracked,
+        IpAddress.LoginFailed: login_failed,
+        IpAddress.Blocked: blocked,
+        IpAddress.Unblocked: unblocked,
+    },
+)
+
+
+def list_blocks(
+    tx: Tx, *, active_only: bool, now: str, sort: str, descending: bool, limit: int, cursor: str | None
+) -> Page:
+    """Blocked networks (by default only blocks still in force)."""
+    query = Query(TABLE, COLUMNS, SORTABLE).filter("blocked = 1")
+    if active_only:
+        query.filter("(blocked_until IS NULL OR blocked_until > ?)", now)
+    return fetch_page(tx, query, sort, descending, limit, cursor)

@@ -1,0 +1,116 @@
+"""Read model: license keys and their status, for the admin license list and expiry figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.license import License
+from projections.base import Projection, stamp
+from projections.pages import Page, Query, fetch_page
+from projections.store import Tx
+
+TABLE = "rm_licenses"
+COLUMNS = (
+    "id",
+    "status",
+    "days",
+    "tier",
+    "device_limit",
+    "note",
+    "batch_id",
+    "account_id",
+    "issued_at",
+    "activated_at",
+)
+SORTABLE = {"issued_at": "", "activated_at": "", "status": "", "days": -1, "id": ""}
+STATUSES = ("available", "active", "suspended", "revoked")
+DDL = (
+    f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+        id TEXT PRIMARY KEY, status TEXT NOT NULL, days INTEGER NOT NULL, tier TEXT NOT NULL,
+        device_limit INTEGER NOT NULL, note TEXT NOT NULL, batch_id TEXT NOT NULL, account_id TEXT,
+        issued_at TEXT NOT NULL, activated_at TEXT, suspended INTEGER NOT NULL DEFAULT 0,
+        revoked INTEGER NOT NULL DEFAULT 0)""",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_account ON {TABLE} (account_id)",
+)
+STATUS_SQL = (
+    "status = CASE WHEN revoked = 1 THEN 'revoked' WHEN suspended = 1 THEN 'suspended' "
+    "WHEN account_id IS NOT NULL THEN 'active' ELSE 'available' END"
+)
+
+
+def _set(tx: Tx, license_id: Any, assignments: str, *params: Any) -> None:
+    tx.execute(f"UPDATE {TABLE} SET {assignments} WHERE id = ?", [*params, str(license_id)])
+    tx.execute(f"UPDATE {TABLE} SET {STATUS_SQL} WHERE id = ?", [str(license_id)])
+
+
+def issued(tx: Tx, e: License.Issued, _: int) -> None:
+    tx.execute(
+        f"INSERT INTO {TABLE} (id, status, days, tier, device_limit, note, batch_id, issued_at)"
+        " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING",
+        [
+            str(e.originator_id),
+            "available",
+            e.days,
+            e.tier,
+            e.device_limit,
+            e.note,
+            str(e.batch_id),
+            stamp(e.timestamp),
+        ],
+    )
+
+
+def activated(tx: Tx, e: License.Activated, _: int) -> None:
+    _set(tx, e.originator_id, "account_id = ?, activated_at = ?", str(e.account_id), stamp(e.timestamp))
+
+
+def extended(tx: Tx, e: License.Extended, _: int) -> None:
+    _set(tx, e.originator_id, "days = days + ?", e.days)
+
+
+def suspended(tx: Tx, e: License.Suspended, _: int) -> None:
+    _set(tx, e.originator_id, "suspended = 1")
+
+
+def reinstated(tx: Tx, e: License.Reinstated, _: int) -> None:
+    _set(tx, e.originator_id, "suspended = 0")
+
+
+def revoked(tx: Tx, e: License.Revoked, _: int) -> None:
+    _set(tx, e.originator_id, "revoked = 1")
+
+
+PROJECTION = Projection(
+    name="licenses",
+    ddl=DDL,
+    tables=(TABLE,),
+    handlers={
+        License.Issued: issued,
+        License.Activated: activated,
+        License.Extended: extended,
+        License.Suspended: suspended,
+        License.Reinstated: reinstated,
+        License.Revoked: revoked,
+    },
+)
+
+
+def list_licenses(
+    tx: Tx,
+    *,
+    status: str | None,
+    account_id: str | None,
+    batch_id: str | None,
+    sort: str,
+    descending: bool,
+    limit: int,
+    cursor: str | None,
+) -> Page:
+    query = Query(TABLE, COLUMNS, SORTABLE)
+    if status:
+        query.filter("status = ?", status)
+    if account_id:
+        query.filter("account_id = ?", account_id)
+    if batch_id:
+        query.filter("batch_id = ?", batch_id)
+    return fetch_page(tx, query, sort, descending, limit, cursor)

@@ -1,0 +1,79 @@
+"""Catch-up: feeds stored events, in position order, to each projection; a projection's rows and its
+tracking position are written in one transaction, so a redelivered or replayed event changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from projections.base import Projection
+from projections.store import ReadStore, Tx
+
+TRACKING = "rm_tracking"
+TRACKING_DDL = f"CREATE TABLE IF NOT EXISTS {TRACKING} (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+BATCH = 500
+
+
+class EventSource(Protocol):
+    """Stored events after a position, in order, as (position, domain event)."""
+
+    def read(self, after: int, limit: int) -> Sequence[tuple[int, Any]]: ...
+
+
+def tracked_position(tx: Tx, name: str, *, lock: bool = False) -> int:
+    suffix = " FOR UPDATE" if lock else ""
+    row = tx.one(f"SELECT position FROM {TRACKING} WHERE name = ?{suffix}", [name])
+    return int(row[0]) if row else 0
+
+
+class Catchup:
+    def __init__(self, store: ReadStore, projections: Sequence[Projection], source: EventSource) -> None:
+        self.store = store
+        self.projections = list(projections)
+        self.source = source
+
+    def create_tables(self) -> None:
+        with self.store.transaction() as tx:
+            tx.execute(TRACKING_DDL)
+            for projection in self.projections:
+                for statement in projection.ddl:
+                    tx.execute(statement)
+                tx.execute(
+                    f"INSERT INTO {TRACKING} (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING",
+                    [projection.name],
+                )
+
+    def positions(self) -> dict[str, int]:
+        with self.store.transaction() as tx:
+            return {p.name: tracked_position(tx, p.name) for p in self.projections}
+
+    def run_once(self, limit: int = BATCH) -> int:
+        """Processes one batch; returns how many events it read (0: caught up)."""
+        positions = self.positions()
+        batch = self.source.read(min(positions.values(), default=0), limit)
+        for projection in self.projections:
+            if batch and batch[-1][0] > positions[projection.name]:
+                self._apply(projection, batch)
+        return len(batch)
+
+    def _apply(self, projection: Projection, batch: Sequence[tuple[int, Any]]) -> None:
+        lock = self.store.dialect == "postgres"
+        with self.store.transaction() as tx:
+            current = tracked_position(tx, projection.name, lock=lock)
+            for position, event in batch:
+                if position > current:
+                    projection.apply(tx, event, position)
+            tx.execute(
+                f"UPDATE {TRACKING} SET position = ? WHERE name = ? AND position < ?",
+                [batch[-1][0], projection.name, batch[-1][0]],
+            )
+
+    def catch_up(self, limit: int = BATCH) -> int:
+        """Processes until nothing is left; returns the number of events read."""
+        total = 0
+        while (count := self.run_once(limit)) > 0:
+            total += count
+        return total
+
+    def lowest_position(self) -> int:
+        return min(self.positions().values(), default=0)

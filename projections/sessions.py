@@ -1,0 +1,100 @@
+"""Read model: sessions, for the admin session list and the dashboard's open-session counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.session import Session
+from projections.base import Projection, stamp
+from projections.pages import Page, Query, fetch_page
+from projections.store import Tx
+
+TABLE = "rm_sessions"
+COLUMNS = (
+    "id",
+    "account_id",
+    "kind",
+    "device_id",
+    "opened_at",
+    "expires_at",
+    "closed_at",
+    "closed_reason",
+    "rotations",
+    "client_ip",
+)
+SORTABLE = {"opened_at": "", "expires_at": "", "closed_at": "", "id": ""}
+DDL = (
+    f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+        id TEXT PRIMARY KEY, account_id TEXT NOT NULL, kind TEXT NOT NULL, device_id TEXT,
+        opened_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL, closed_at TEXT, closed_reason TEXT, rotations INTEGER NOT NULL DEFAULT 0,
+        client_ip TEXT)""",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_account ON {TABLE} (account_id)",
+)
+
+
+def opened(tx: Tx, e: Session.Opened, _: int) -> None:
+    tx.execute(
+        f"INSERT INTO {TABLE} (id, account_id, kind, device_id, opened_at, expires_at, client_ip)"
+        " VALUES (?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING",
+        [
+            str(e.originator_id),
+            str(e.account_id),
+            e.kind,
+            str(e.device_id) if e.device_id else None,
+            stamp(e.timestamp),
+            stamp(e.expires_at),
+            e.context.get("client_ip"),
+        ],
+    )
+
+
+def rotated(tx: Tx, e: Session.Rotated, _: int) -> None:
+    tx.execute(f"UPDATE {TABLE} SET rotations = rotations + 1 WHERE id = ?", [str(e.originator_id)])
+
+
+def closed(tx: Tx, e: Session.Closed, _: int) -> None:
+    tx.execute(
+        f"UPDATE {TABLE} SET closed_at = ?, closed_reason = ? WHERE id = ?",
+        [stamp(e.timestamp), e.reason, str(e.originator_id)],
+    )
+
+
+PROJECTION = Projection(
+    name="sessions",
+    ddl=DDL,
+    tables=(TABLE,),
+    handlers={Session.Opened: opened, Session.Rotated: rotated, Session.Closed: closed},
+)
+
+
+def list_sessions(
+    tx: Tx,
+    *,
+    kind: str | None,
+    account_id: str | None,
+    open_only: bool,
+    now: str,
+    sort: str,
+    descending: bool,
+    limit: int,
+    cursor: str | None,
+) -> Page:
+    query = Query(TABLE, COLUMNS, SORTABLE)
+    if kind:
+        query.filter("kind = ?", kind)
+    if account_id:
+        query.filter("account_id = ?", account_id)
+    if open_only:
+        query.filter("closed_at IS NULL AND expires_at > ?", now)
+    return fetch_page(tx, query, sort, descending, limit, cursor)
+
+
+def open_by_kind(tx: Tx, now: str) -> dict[str, Any]:
+    rows = tx.all(
+        f"SELECT kind, COUNT(*) FROM {TABLE} WHERE closed_at IS NULL AND expires_at > ? GROUP BY kind",
+        [now],
+    )
+    counts = {"web": 0, "desktop": 0}
+    counts.update({str(kind): int(count) for kind, count in rows})
+    return counts
