@@ -5,18 +5,27 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import signal
 import sys
+import tempfile
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from api.keyfiles import INDEX_KEY_FILE, KeyFileError, generate_index_key
 from api.settings import Settings
 from api.signing import SIGNING_KEY_FILE, generate_signing_key
-from api.stores import SettingsError, build_ledger
+from api.stores import SettingsError, build_ledger, build_read_store, postgres_conninfo
 from domain.context import AuditContext
 from domain.errors import DomainError
 from domain.roles import parse_role, parse_tier
+from projections import catalogue
+from projections.rebuild import differences, reset
+from projections.runner import Catchup
+from projections.store import ReadStore, SqliteReadStore
+from workers.events import LedgerEvents
+from workers.projector import ProjectionWorker
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -94,6 +103,45 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _catchup(settings: Settings, store: ReadStore | None = None) -> tuple[Catchup, ReadStore]:
+    ledger = build_ledger(settings)
+    read_store = store or build_read_store(settings)
+    return Catchup(read_store, catalogue.ALL, LedgerEvents(ledger)), read_store
+
+
+def worker(args: argparse.Namespace, settings: Settings) -> int:
+    """Runs a worker in the foreground until SIGTERM or SIGINT, then stops cleanly."""
+    catchup, store = _catchup(settings)
+    catchup.create_tables()
+    projector = ProjectionWorker(catchup, lock_conninfo=postgres_conninfo(settings))
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: projector.stop())
+    print(f"keyledger worker {args.name}: running (stop with SIGTERM)", flush=True)
+    projector.run()
+    store.close()
+    print(f"keyledger worker {args.name}: stopped", flush=True)
+    return 0
+
+
+def projections_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    """Replays every event into fresh tables; with --verify compares them with the live ones instead."""
+    catchup, store = _catchup(settings)
+    catchup.create_tables()
+    if args.verify:
+        with tempfile.TemporaryDirectory() as scratch:
+            fresh = SqliteReadStore(Path(scratch) / "rebuild.sqlite3")
+            found = differences(store, fresh, catalogue.ALL, catchup.source)
+            fresh.close()
+        for line in found:
+            print(f"keyledger: {line}", file=sys.stderr)
+        print("read models match a rebuild" if not found else f"{len(found)} tables differ from a rebuild")
+        return 0 if not found else 1
+    reset(store, catalogue.ALL)
+    catchup.create_tables()
+    print(f"rebuilt the read models from {catchup.catch_up()} events")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="keyledger", description="Keyledger licensing ledger")
     groups = root.add_subparsers(dest="group", required=True)
@@ -118,6 +166,13 @@ def parser() -> argparse.ArgumentParser:
     issue.add_argument("--tier", default="user", help="user or vip")
     issue.add_argument("--note", default="")
     issue.set_defaults(run=issue_licenses)
+    work = groups.add_parser("worker", help="run a worker process")
+    work.add_argument("name", choices=["projections", "all"])
+    work.set_defaults(run=worker)
+    proj = groups.add_parser("projections", help="read models").add_subparsers(dest="action", required=True)
+    rebuild = proj.add_parser("rebuild", help="replay every event into fresh read-model tables")
+    rebuild.add_argument("--verify", action="store_true", help="compare a rebuild with the live tables")
+    rebuild.set_defaults(run=projections_rebuild)
     run = groups.add_parser("serve", help="run the HTTP API")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
