@@ -26,6 +26,19 @@ def tracked_position(tx: Tx, name: str, *, lock: bool = False) -> int:
     return int(row[0]) if row else 0
 
 
+def ensure_tracking(tx: Tx, name: str) -> None:
+    """Creates the tracking table and ``name``'s row (at position 0) if missing."""
+    tx.execute(TRACKING_DDL)
+    tx.execute(f"INSERT INTO {TRACKING} (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", [name])
+
+
+def advance(tx: Tx, name: str, position: int) -> None:
+    """Moves ``name``'s tracking position forward (never back)."""
+    tx.execute(
+        f"UPDATE {TRACKING} SET position = ? WHERE name = ? AND position < ?", [position, name, position]
+    )
+
+
 class Catchup:
     def __init__(self, store: ReadStore, projections: Sequence[Projection], source: EventSource) -> None:
         self.store = store
@@ -34,14 +47,10 @@ class Catchup:
 
     def create_tables(self) -> None:
         with self.store.transaction() as tx:
-            tx.execute(TRACKING_DDL)
             for projection in self.projections:
                 for statement in projection.ddl:
                     tx.execute(statement)
-                tx.execute(
-                    f"INSERT INTO {TRACKING} (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING",
-                    [projection.name],
-                )
+                ensure_tracking(tx, projection.name)
 
     def positions(self) -> dict[str, int]:
         with self.store.transaction() as tx:
@@ -63,10 +72,7 @@ class Catchup:
             for position, event in batch:
                 if position > current:
                     projection.apply(tx, event, position)
-            tx.execute(
-                f"UPDATE {TRACKING} SET position = ? WHERE name = ? AND position < ?",
-                [batch[-1][0], projection.name, batch[-1][0]],
-            )
+            advance(tx, projection.name, batch[-1][0])
 
     def catch_up(self, limit: int = BATCH) -> int:
         """Processes until nothing is left; returns the number of events read."""

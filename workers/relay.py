@@ -1,0 +1,112 @@
+"""The NATS relay: publishes every committed event to JetStream (stream ``KEYLEDGER_EVENTS``, subject
+``keyledger.events.<aggregate>.<event>``, message id = position, so a republish after a crash is dropped
+as a duplicate), tracking its position like a projection. Messages carry ids only, no personal data."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import nats
+from nats.aio.client import Client
+from nats.js.api import StreamConfig
+from nats.js.client import JetStreamContext
+from nats.js.errors import BadRequestError
+
+from projections.activity import event_type
+from projections.base import stamp
+from projections.runner import EventSource, advance, ensure_tracking, tracked_position
+from projections.store import ReadStore
+
+log = logging.getLogger("keyledger.relay")
+STREAM = "KEYLEDGER_EVENTS"
+SUBJECT_PREFIX = "keyledger.events"
+NAME = "relay"
+BATCH = 200
+IDLE_S = 0.2
+RETRY_S = 1.0
+
+
+def subject_for(event: Any) -> str:
+    aggregate, name = event_type(event).split(".", 1)
+    return f"{SUBJECT_PREFIX}.{aggregate}.{name}"
+
+
+def message_for(position: int, event: Any) -> bytes:
+    """The published body: position, ids, type, version and time — nothing personal."""
+    return json.dumps(
+        {
+            "position": position,
+            "aggregate_id": str(event.originator_id),
+            "event_type": event_type(event),
+            "version": event.originator_version,
+            "at": stamp(event.timestamp),
+        }
+    ).encode()
+
+
+async def ensure_stream(js: JetStreamContext) -> None:
+    config = StreamConfig(name=STREAM, subjects=[f"{SUBJECT_PREFIX}.>"], duplicate_window=600.0)
+    try:
+        await js.add_stream(config)
+    except BadRequestError:
+        await js.update_stream(config)
+
+
+class Relay:
+    def __init__(self, source: EventSource, store: ReadStore, nats_url: str) -> None:
+        self.source, self.store, self.nats_url = source, store, nats_url
+        self.stop_event = asyncio.Event()
+
+    def _position(self) -> int:
+        with self.store.transaction() as tx:
+            ensure_tracking(tx, NAME)
+            return tracked_position(tx, NAME)
+
+    def _advance(self, position: int) -> None:
+        with self.store.transaction() as tx:
+            advance(tx, NAME, position)
+
+    async def publish_batch(self, js: JetStreamContext) -> int:
+        """Publishes the next batch with acknowledgements; returns how many events it published."""
+        after = await asyncio.to_thread(self._position)
+        batch: Sequence[tuple[int, Any]] = await asyncio.to_thread(self.source.read, after, BATCH)
+        for position, event in batch:
+            await js.publish(
+                subject_for(event), message_for(position, event), headers={"Nats-Msg-Id": str(position)}
+            )
+        if batch:
+            await asyncio.to_thread(self._advance, batch[-1][0])
+        return len(batch)
+
+    async def run(self) -> None:
+        """Relays until stopped; reconnects when NATS goes away, losing nothing (the store is the source)."""
+        while not self.stop_event.is_set():
+            client: Client | None = None
+            try:
+                client = await nats.connect(
+                    self.nats_url, connect_timeout=2, max_reconnect_attempts=2, allow_reconnect=True
+                )
+                js = client.jetstream(timeout=5)
+                await ensure_stream(js)
+                while not self.stop_event.is_set():
+                    if await self.publish_batch(js) == 0:
+                        await self._sleep(IDLE_S)
+            except Exception:  # NATS or the store unavailable: retry after a pause, nothing is lost
+                log.warning("relay paused; retrying", exc_info=True)
+                await self._sleep(RETRY_S)
+            finally:
+                if client is not None and not client.is_closed:
+                    await client.close()
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self.stop_event.wait(), seconds)
+        except TimeoutError:
+            return
+
+    def stop(self) -> None:
+        self.stop_event.set()
