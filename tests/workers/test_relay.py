@@ -38,7 +38,9 @@ async def stream_messages(url: str) -> list[tuple[str, dict[str, object], str]]:
     found = []
     for seq in range(1, info.state.last_seq + 1):
         msg = await js.get_msg(STREAM, seq)
-        found.append((msg.subject, json.loads(msg.data or b"{}"), (msg.headers or {}).get("Nats-Msg-Id", "")))
+        found.append(
+            (msg.subject or "", json.loads(msg.data or b"{}"), (msg.headers or {}).get("Nats-Msg-Id", ""))
+        )
     await client.close()
     return found
 
