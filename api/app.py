@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
+from api.background import build_background
 from api.body_limit import BodyLimitMiddleware
 from api.errors import install_error_handlers
 from api.keyfiles import load_index_key
@@ -39,8 +40,8 @@ from domain.ledger.service import Ledger
 from projections import catalogue
 from projections.runner import Catchup
 from projections.store import ReadStore
+from workers.background import Background
 from workers.events import LedgerEvents
-from workers.projector import ProjectionWorker
 
 ROUTERS = (
     health,
@@ -76,10 +77,9 @@ def build_services(
     store = read_store or build_read_store(settings)
     catchup = Catchup(store, catalogue.ALL, LedgerEvents(ledger))
     catchup.create_tables()
-    projector = None
+    background: list[Background] = []
     if settings.inprocess_workers or not settings.database_url:
-        projector = ProjectionWorker(catchup)
-        ledger.listeners.append(projector.wake)
+        background = build_background(settings, ledger, catchup)
     return Services(
         settings=settings,
         ledger=ledger,
@@ -88,7 +88,7 @@ def build_services(
         presence=InProcessPresence(),
         tokens=TokenService(load_signing_key(settings.data_dir), settings.issuer),
         reads=ReadModels(store, catchup),
-        projector=projector,
+        background=background,
     )
 
 
@@ -98,11 +98,11 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        thread = svc.projector.start_thread() if svc.projector else None
+        for worker in svc.background:
+            worker.start()
         yield
-        if svc.projector and thread:
-            svc.projector.stop()
-            thread.join(timeout=10)
+        for worker in reversed(svc.background):
+            worker.stop()
         svc.reads.store.close()
         svc.ledger.close()
 

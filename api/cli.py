@@ -8,24 +8,26 @@ import getpass
 import signal
 import sys
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from api.background import WORKER_NAMES, build_background
 from api.keyfiles import INDEX_KEY_FILE, KeyFileError, generate_index_key
 from api.settings import Settings
 from api.signing import SIGNING_KEY_FILE, generate_signing_key
-from api.stores import SettingsError, build_ledger, build_read_store, postgres_conninfo
+from api.stores import SettingsError, build_ledger, build_read_store
 from domain.context import AuditContext
 from domain.errors import DomainError
+from domain.ledger.service import Ledger
 from domain.roles import parse_role, parse_tier
 from projections import catalogue
 from projections.rebuild import differences, reset
 from projections.runner import Catchup
 from projections.store import ReadStore, SqliteReadStore
 from workers.events import LedgerEvents
-from workers.projector import ProjectionWorker
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -103,21 +105,29 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _catchup(settings: Settings, store: ReadStore | None = None) -> tuple[Catchup, ReadStore]:
-    ledger = build_ledger(settings)
-    read_store = store or build_read_store(settings)
-    return Catchup(read_store, catalogue.ALL, LedgerEvents(ledger)), read_store
+def _catchup(settings: Settings) -> tuple[Ledger, Catchup, ReadStore]:
+    ledger, read_store = build_ledger(settings), build_read_store(settings)
+    catchup = Catchup(read_store, catalogue.ALL, LedgerEvents(ledger))
+    catchup.create_tables()
+    return ledger, catchup, read_store
 
 
 def worker(args: argparse.Namespace, settings: Settings) -> int:
-    """Runs a worker in the foreground until SIGTERM or SIGINT, then stops cleanly."""
-    catchup, store = _catchup(settings)
-    catchup.create_tables()
-    projector = ProjectionWorker(catchup, lock_conninfo=postgres_conninfo(settings))
+    """Runs workers in the foreground until SIGTERM or SIGINT, then stops them cleanly."""
+    ledger, catchup, store = _catchup(settings)
+    names = WORKER_NAMES if args.name == "all" else (args.name,)
+    if "relay" in names and not settings.nats_url:
+        raise SettingsError("the relay needs KEYLEDGER_NATS_URL")
+    workers = build_background(settings, ledger, catchup, names)
+    stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: projector.stop())
-    print(f"keyledger worker {args.name}: running (stop with SIGTERM)", flush=True)
-    projector.run()
+        signal.signal(sig, lambda *_: stopping.set())
+    for running in workers:
+        running.start()
+    print(f"keyledger worker {args.name}: running {', '.join(w.name for w in workers)}", flush=True)
+    stopping.wait()
+    for running in reversed(workers):
+        running.stop()
     store.close()
     print(f"keyledger worker {args.name}: stopped", flush=True)
     return 0
@@ -125,8 +135,7 @@ def worker(args: argparse.Namespace, settings: Settings) -> int:
 
 def projections_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     """Replays every event into fresh tables; with --verify compares them with the live ones instead."""
-    catchup, store = _catchup(settings)
-    catchup.create_tables()
+    _, catchup, store = _catchup(settings)
     if args.verify:
         with tempfile.TemporaryDirectory() as scratch:
             fresh = SqliteReadStore(Path(scratch) / "rebuild.sqlite3")
@@ -167,7 +176,7 @@ def parser() -> argparse.ArgumentParser:
     issue.add_argument("--note", default="")
     issue.set_defaults(run=issue_licenses)
     work = groups.add_parser("worker", help="run a worker process")
-    work.add_argument("name", choices=["projections", "all"])
+    work.add_argument("name", choices=[*WORKER_NAMES, "all"])
     work.set_defaults(run=worker)
     proj = groups.add_parser("projections", help="read models").add_subparsers(dest="action", required=True)
     rebuild = proj.add_parser("rebuild", help="replay every event into fresh read-model tables")

@@ -12,7 +12,7 @@ from api.settings import Settings
 from api.tokens import TokenService
 from domain.digests import Digests
 from domain.ledger.service import Ledger
-from workers.projector import ProjectionWorker
+from workers.background import Background
 
 Clock = Callable[[], datetime]
 
@@ -26,4 +26,4 @@ class Services:
     digests: Digests
     clock: Clock
     reads: ReadModels
-    projector: ProjectionWorker | None
+    background: list[Background]

@@ -19,6 +19,8 @@ RETRY_S = 2.0
 class NatsWakeup:
     """A thread that calls ``wake`` on every event message; reconnects on its own, never raises."""
 
+    name = "wakeup"
+
     def __init__(self, nats_url: str, wake: Callable[[], None]) -> None:
         self.nats_url, self.wake = nats_url, wake
         self._stop = threading.Event()
