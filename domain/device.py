@@ -115,7 +115,7 @@ class Device(Aggregate):
         ctx: AuditContext,
     ) -> None:
         """A login from this device: records a changed fingerprint or a new public key."""
-        client_version = check_client_version(client_version)
+        client_version, key = check_client_version(client_version), check_public_key(public_key)
         if components != self.components or client_version != self.client_version:
             self._fingerprint_updated(
                 components=components,
@@ -123,7 +123,6 @@ class Device(Aggregate):
                 context=ctx.as_event_data(),
                 timestamp=now,
             )
-        key = check_public_key(public_key)
         if key is not None and key != self.public_key:
             self._public_key_registered(public_key=key, context=ctx.as_event_data(), timestamp=now)
 

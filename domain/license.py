@@ -12,7 +12,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.context import AuditContext, ContextData
 from domain.errors import Conflict, InvalidInput, LicenseAlreadyActivated, LicenseNotActivatable
 from domain.expiry import MAX_DAYS
-from domain.roles import Role, check_device_limit
+from domain.roles import Role, check_device_limit, parse_tier
 
 MAX_NOTE = 500
 
@@ -104,7 +104,7 @@ class License(Aggregate):
             id=license_id,
             key_digest=key_digest,
             days=check_days(days),
-            tier=tier.value,
+            tier=parse_tier(tier).value,
             device_limit=check_device_limit(device_limit),
             note=check_note(note),
             batch_id=batch_id,

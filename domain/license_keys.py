@@ -1,4 +1,4 @@
-"""License keys: 120 random bits as 24 Crockford base32 characters plus one Luhn mod 32 check character,
+"""License keys: 120 random bits as 24 Crockford base32 characters plus one Damm check character,
 shown as five groups of five (``XXXXX-XXXXX-XXXXX-XXXXX-XXXXC``).
 
 Typing is forgiving: case, spaces and hyphens are ignored, and ``I``/``L`` read as ``1``, ``O`` as ``0``.
@@ -16,16 +16,23 @@ BODY_CHARS = 24
 KEY_CHARS = BODY_CHARS + 1
 ENTROPY_BYTES = 15
 _CONFUSABLE = str.maketrans({"I": "1", "L": "1", "O": "0"})
+_FIELD_POLYNOMIAL = 0b100101  # x^5 + x^2 + 1: the 32 symbols are the elements of GF(32)
+
+
+def _times_x(value: int) -> int:
+    """``value`` multiplied by x in GF(32)."""
+    value <<= 1
+    return value ^ _FIELD_POLYNOMIAL if value & 32 else value
 
 
 def check_character(body: str) -> str:
-    """The Luhn mod 32 check character of ``body``."""
-    factor, total, n = 2, 0, len(ALPHABET)
-    for char in reversed(body):
-        addend = factor * ALPHABET.index(char)
-        total += addend // n + addend % n
-        factor = 1 if factor == 2 else 2
-    return ALPHABET[(n - total % n) % n]
+    """The Damm check character of ``body`` over the quasigroup ``a * b = x.a + b`` in GF(32). That
+    quasigroup is totally anti-symmetric, so unlike Luhn mod 32 (blind to swapping ``0`` and ``Z``) it
+    catches every adjacent transposition as well as every single substitution."""
+    interim = 0
+    for char in body:
+        interim = _times_x(interim) ^ ALPHABET.index(char)
+    return ALPHABET[_times_x(interim)]
 
 
 def generate(entropy: Callable[[int], bytes]) -> str:

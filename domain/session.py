@@ -136,10 +136,14 @@ class Session(Aggregate):
         if self.holds(presented) or self._in_grace(presented, now):
             self._rotated(token_digest=new_digest, context=ctx.as_event_data(), timestamp=now)
             return RefreshOutcome.ROTATED
-        if any(Digests.same(old, presented) for old in self.superseded):
+        if any(Digests.same(old, presented) for old in self._spent()):
             self.close(CloseReason.REUSE, now, ctx)
             return RefreshOutcome.REUSED
         return RefreshOutcome.UNKNOWN
+
+    def _spent(self) -> list[str]:
+        """Every token this family has rotated away from, the previous one included once out of grace."""
+        return [*self.superseded, *([self.previous_digest] if self.previous_digest is not None else [])]
 
     def _in_grace(self, presented: str, now: datetime) -> bool:
         return (
