@@ -190,6 +190,8 @@ class Account(Aggregate):
 
     def attach_device(self, device_id: UUID, now: datetime, ctx: AuditContext) -> None:
         self.check_not_banned(now)
+        if device_id in self.device_ids:
+            raise Conflict("this device is already bound to the account")
         if self.free_device_slots() <= 0:
             raise DeviceLimitReached(f"all {self.device_limit} device slots are in use")
         self._device_attached(device_id=device_id, context=ctx.as_event_data(), timestamp=now)

@@ -42,6 +42,6 @@ def higher(a: Role, b: Role) -> Role:
 
 def check_device_limit(limit: int) -> int:
     """A device limit between 1 and ``MAX_DEVICE_LIMIT``."""
-    if isinstance(limit, bool) or not 1 <= limit <= MAX_DEVICE_LIMIT:
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_DEVICE_LIMIT:
         raise InvalidInput("device_limit", f"must be between 1 and {MAX_DEVICE_LIMIT}")
     return limit

@@ -7,7 +7,7 @@ from uuid import UUID
 import pytest
 
 from domain.account import Account
-from domain.errors import DeviceLimitReached, InvalidInput
+from domain.errors import Conflict, DeviceLimitReached, InvalidInput
 from domain.roles import Role
 from tests.domain.aggregate_case import (
     ACCOUNT_ID,
@@ -163,3 +163,13 @@ def test_fail_login_is_recorded() -> None:
     account = given(registered())
     account.fail_login(NOW, CTX)
     assert then(account) == [Account.LoginFailed]
+
+
+
+def test_attaching_a_bound_device_twice_is_refused() -> None:
+    """A device id already bound to the account cannot take a second slot."""
+    account = given(registered())
+    account.set_device_limit(5, NOW, CTX)
+    account.attach_device(DEVICES[0], NOW, CTX)
+    with pytest.raises(Conflict):
+        account.attach_device(DEVICES[0], NOW, CTX)

@@ -47,6 +47,8 @@ class AccountMachine(RuleBasedStateMachine):
             assert self.account.is_banned(self.now)
         except DeviceLimitReached:
             assert len(before) >= self.account.device_limit
+        except Conflict:
+            assert UUID(int=100 + n) in before
         else:
             assert len(self.account.device_ids) <= self.account.device_limit
         assert self._new_events() in ([], [Account.DeviceAttached])
