@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
@@ -13,7 +12,6 @@ from api.body_limit import BodyLimitMiddleware
 from api.errors import install_error_handlers
 from api.keyfiles import load_index_key
 from api.passwords import Argon2Hasher, GatedHasher
-from api.presence import InProcessPresence
 from api.readmodels import ReadModels
 from api.request_ids import RequestIdMiddleware
 from api.routes import (
@@ -30,10 +28,10 @@ from api.routes import (
     web_auth,
 )
 from api.security_headers import SecurityHeadersMiddleware
-from api.services import Clock, Services
+from api.services import Clock, Services, utc_now
 from api.settings import Settings
 from api.signing import load_signing_key
-from api.stores import build_ledger, build_read_store
+from api.stores import build_ledger, build_presence, build_read_store
 from api.tokens import TokenService
 from domain.digests import Digests
 from domain.ledger.service import Ledger
@@ -58,10 +56,6 @@ ROUTERS = (
 )
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def build_services(
     settings: Settings,
     ledger: Ledger | None = None,
@@ -77,15 +71,16 @@ def build_services(
     store = read_store or build_read_store(settings)
     catchup = Catchup(store, catalogue.ALL, LedgerEvents(ledger))
     catchup.create_tables()
+    presence = build_presence(settings)
     background: list[Background] = []
     if settings.inprocess_workers or not settings.database_url:
-        background = build_background(settings, ledger, catchup)
+        background = build_background(settings, ledger, catchup, presence, clock)
     return Services(
         settings=settings,
         ledger=ledger,
         digests=digests,
         clock=clock,
-        presence=InProcessPresence(),
+        presence=presence,
         tokens=TokenService(load_signing_key(settings.data_dir), settings.issuer),
         reads=ReadModels(store, catchup),
         background=background,

@@ -16,9 +16,10 @@ from pathlib import Path
 
 from api.background import WORKER_NAMES, build_background
 from api.keyfiles import INDEX_KEY_FILE, KeyFileError, generate_index_key
+from api.services import utc_now
 from api.settings import Settings
 from api.signing import SIGNING_KEY_FILE, generate_signing_key
-from api.stores import SettingsError, build_ledger, build_read_store
+from api.stores import SettingsError, build_ledger, build_presence, build_read_store
 from domain.context import AuditContext
 from domain.errors import DomainError
 from domain.ledger.service import Ledger
@@ -118,7 +119,7 @@ def worker(args: argparse.Namespace, settings: Settings) -> int:
     names = WORKER_NAMES if args.name == "all" else (args.name,)
     if "relay" in names and not settings.nats_url:
         raise SettingsError("the relay needs KEYLEDGER_NATS_URL")
-    workers = build_background(settings, ledger, catchup, names)
+    workers = build_background(settings, ledger, catchup, build_presence(settings), utc_now, names)
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())

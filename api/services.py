@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from api.presence import Presence
 from api.readmodels import ReadModels
 from api.settings import Settings
 from api.tokens import TokenService
 from domain.digests import Digests
 from domain.ledger.service import Ledger
 from workers.background import Background
+from workers.presence import Presence
 
 Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

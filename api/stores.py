@@ -7,6 +7,7 @@ import os
 from urllib.parse import parse_qs, unquote, urlparse
 
 import psycopg.conninfo
+import redis
 
 from api.keyfiles import load_index_key
 from api.passwords import Argon2Hasher
@@ -15,6 +16,7 @@ from domain.credentials import PasswordHasher
 from domain.digests import Digests
 from domain.ledger.service import Ledger
 from projections.store import PostgresReadStore, ReadStore, SqliteReadStore
+from workers.presence import InProcessPresence, Presence, RedisPresence
 
 
 class SettingsError(ValueError):
@@ -94,3 +96,11 @@ def build_read_store(settings: Settings) -> ReadStore:
         return SqliteReadStore(path)
     schema = ledger_env(settings, create_tables=False).get("POSTGRES_SCHEMA", "public")
     return PostgresReadStore(conninfo, schema)
+
+
+def build_presence(settings: Settings) -> Presence:
+    """Redis presence shared by every process when configured; otherwise this process's own."""
+    if settings.redis_url:
+        client = redis.Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        return RedisPresence(client)
+    return InProcessPresence()

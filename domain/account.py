@@ -77,6 +77,10 @@ class Account(Aggregate):
     class LoginFailed(Aggregate.Event):
         context: ContextData
 
+    class LicenseExpired(Aggregate.Event):
+        expires_at: datetime
+        context: ContextData
+
     @event(Registered)
     def __init__(
         self, username: str, password_hash: str, role: str, device_limit: int, context: ContextData
@@ -91,6 +95,7 @@ class Account(Aggregate):
         self.open_session_ids: list[UUID] = []
         self.grants: list[Grant] = []
         self.license_expiry: datetime | None = None
+        self.expiry_noticed: datetime | None = None
 
     @classmethod
     def register(
@@ -213,6 +218,14 @@ class Account(Aggregate):
     def fail_login(self, now: datetime, ctx: AuditContext) -> None:
         self._login_failed(context=ctx.as_event_data(), timestamp=now)
 
+    def notice_expiry(self, now: datetime, ctx: AuditContext) -> bool:
+        """Records, once per expiry, that the license time ran out; returns whether it recorded it."""
+        expiry = self.license_expiry
+        if expiry is None or expiry > now or self.expiry_noticed == expiry:
+            return False
+        self._license_expired(expires_at=expiry, context=ctx.as_event_data(), timestamp=now)
+        return True
+
     # --- event application ---------------------------------------------------------------------
     @event(PasswordChanged)
     def _password_changed(self, password_hash: str, context: ContextData, timestamp: datetime) -> None:
@@ -280,6 +293,10 @@ class Account(Aggregate):
     @event(LoginFailed)
     def _login_failed(self, context: ContextData, timestamp: datetime) -> None:
         pass
+
+    @event(LicenseExpired)
+    def _license_expired(self, expires_at: datetime, context: ContextData, timestamp: datetime) -> None:
+        self.expiry_noticed = expires_at
 
     def summary(self) -> dict[str, Any]:
         """The account's state as plain data (for replay and point-in-time queries)."""

@@ -64,6 +64,14 @@ class Device(Aggregate):
     class Released(Aggregate.Event):
         context: ContextData
 
+    class HeartbeatLost(Aggregate.Event):
+        last_seen: datetime
+        context: ContextData
+
+    class HeartbeatResumed(Aggregate.Event):
+        seen_at: datetime
+        context: ContextData
+
     @event(Bound)
     def __init__(
         self,
@@ -80,6 +88,8 @@ class Device(Aggregate):
         self.nickname = nickname
         self.client_version = client_version
         self.released = False
+        self.heartbeat_lost = False
+        self.lost_since: datetime | None = None
 
     @classmethod
     def bind(
@@ -148,9 +158,31 @@ class Device(Aggregate):
     def _renamed(self, nickname: str, context: ContextData, timestamp: datetime) -> None:
         self.nickname = nickname
 
+    def lose_heartbeat(self, last_seen: datetime, now: datetime, ctx: AuditContext) -> bool:
+        """Records that heartbeats stopped (once, until they resume); returns whether it recorded it."""
+        if self.released or self.heartbeat_lost:
+            return False
+        self._heartbeat_lost(last_seen=last_seen, context=ctx.as_event_data(), timestamp=now)
+        return True
+
+    def resume_heartbeat(self, seen_at: datetime, now: datetime, ctx: AuditContext) -> bool:
+        """Records that a lost device is heard from again (once); returns whether it recorded it."""
+        if not self.heartbeat_lost:
+            return False
+        self._heartbeat_resumed(seen_at=seen_at, context=ctx.as_event_data(), timestamp=now)
+        return True
+
     @event(Released)
     def _released(self, context: ContextData, timestamp: datetime) -> None:
         self.released = True
+
+    @event(HeartbeatLost)
+    def _heartbeat_lost(self, last_seen: datetime, context: ContextData, timestamp: datetime) -> None:
+        self.heartbeat_lost, self.lost_since = True, last_seen
+
+    @event(HeartbeatResumed)
+    def _heartbeat_resumed(self, seen_at: datetime, context: ContextData, timestamp: datetime) -> None:
+        self.heartbeat_lost, self.lost_since = False, None
 
     def summary(self) -> dict[str, Any]:
         return {

@@ -39,7 +39,8 @@ DDL = (
         device_limit INTEGER NOT NULL, devices_used INTEGER NOT NULL DEFAULT 0,
         banned INTEGER NOT NULL DEFAULT 0,
         banned_until TEXT, ban_reason TEXT, license_expiry TEXT, created_at TEXT NOT NULL, last_login_at TEXT,
-        failed_logins INTEGER NOT NULL DEFAULT 0, sessions_open INTEGER NOT NULL DEFAULT 0)""",
+        failed_logins INTEGER NOT NULL DEFAULT 0, sessions_open INTEGER NOT NULL DEFAULT 0,
+        expiry_noticed TEXT)""",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_username ON {TABLE} (username_key)",
 )
 
@@ -109,6 +110,10 @@ def session_ended(tx: Tx, e: Account.SessionEnded, _: int) -> None:
     _set(tx, e.originator_id, "sessions_open = sessions_open - 1")
 
 
+def license_expired(tx: Tx, e: Account.LicenseExpired, _: int) -> None:
+    _set(tx, e.originator_id, "expiry_noticed = ?", stamp(e.expires_at))
+
+
 def login_failed(tx: Tx, e: Account.LoginFailed, _: int) -> None:
     _set(tx, e.originator_id, "failed_logins = failed_logins + 1")
 
@@ -130,6 +135,7 @@ PROJECTION = Projection(
         Account.LoggedIn: logged_in,
         Account.SessionEnded: session_ended,
         Account.LoginFailed: login_failed,
+        Account.LicenseExpired: license_expired,
     },
 )
 
@@ -157,3 +163,13 @@ def list_accounts(
     elif status == "active":
         query.filter("NOT (banned = 1 AND (banned_until IS NULL OR banned_until > ?))", now)
     return fetch_page(tx, query, sort, descending, limit, cursor)
+
+
+def unnoticed_expiries(tx: Tx, now: str, limit: int) -> list[str]:
+    """Accounts whose license time ran out and has not been recorded as such yet."""
+    rows = tx.all(
+        f"SELECT id FROM {TABLE} WHERE license_expiry <= ?"
+        " AND (expiry_noticed IS NULL OR expiry_noticed <> license_expiry) ORDER BY license_expiry LIMIT ?",
+        [now, limit],
+    )
+    return [str(row[0]) for row in rows]

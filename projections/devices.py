@@ -26,7 +26,8 @@ DDL = (
     f"""CREATE TABLE IF NOT EXISTS {TABLE} (
         id TEXT PRIMARY KEY, account_id TEXT NOT NULL, nickname TEXT NOT NULL, client_version TEXT NOT NULL,
         released INTEGER NOT NULL DEFAULT 0, bound_at TEXT NOT NULL, released_at TEXT,
-        fingerprint_changes INTEGER NOT NULL DEFAULT 0, has_public_key INTEGER NOT NULL DEFAULT 0)""",
+        fingerprint_changes INTEGER NOT NULL DEFAULT 0, has_public_key INTEGER NOT NULL DEFAULT 0,
+        heartbeat_lost INTEGER NOT NULL DEFAULT 0, lost_since TEXT)""",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_account ON {TABLE} (account_id)",
 )
 
@@ -71,6 +72,14 @@ def released(tx: Tx, e: Device.Released, _: int) -> None:
     _set(tx, e.originator_id, "released = 1, released_at = ?", stamp(e.timestamp))
 
 
+def heartbeat_lost(tx: Tx, e: Device.HeartbeatLost, _: int) -> None:
+    _set(tx, e.originator_id, "heartbeat_lost = 1, lost_since = ?", stamp(e.last_seen))
+
+
+def heartbeat_resumed(tx: Tx, e: Device.HeartbeatResumed, _: int) -> None:
+    _set(tx, e.originator_id, "heartbeat_lost = 0, lost_since = NULL")
+
+
 PROJECTION = Projection(
     name="devices",
     ddl=DDL,
@@ -81,6 +90,8 @@ PROJECTION = Projection(
         Device.PublicKeyRegistered: key_registered,
         Device.Renamed: renamed,
         Device.Released: released,
+        Device.HeartbeatLost: heartbeat_lost,
+        Device.HeartbeatResumed: heartbeat_resumed,
     },
 )
 
@@ -106,5 +117,9 @@ def list_devices(
     return fetch_page(tx, query, sort, descending, limit, cursor)
 
 
-def active_device_ids(tx: Tx) -> list[str]:
-    return [str(row[0]) for row in tx.all(f"SELECT id FROM {TABLE} WHERE released = 0")]
+def bound_devices(tx: Tx) -> list[tuple[str, bool]]:
+    """Every device still bound, with whether its heartbeats are marked lost."""
+    return [
+        (str(row[0]), bool(row[1]))
+        for row in tx.all(f"SELECT id, heartbeat_lost FROM {TABLE} WHERE released = 0")
+    ]

@@ -98,3 +98,12 @@ def open_by_kind(tx: Tx, now: str) -> dict[str, Any]:
     counts = {"web": 0, "desktop": 0}
     counts.update({str(kind): int(count) for kind, count in rows})
     return counts
+
+
+def past_lifetime(tx: Tx, now: str, limit: int) -> list[str]:
+    """Sessions still open in the read model whose absolute lifetime has passed."""
+    rows = tx.all(
+        f"SELECT id FROM {TABLE} WHERE closed_at IS NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+        [now, limit],
+    )
+    return [str(row[0]) for row in rows]

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel, Field
 
 from api.deps import AppServices, CurrentClient, client_ip, resolve_client
-from api.presence import Seen
 from api.problems import responses
 from api.schemas import Body, Written
+from workers.presence import Seen
 
 router = APIRouter(prefix="/client", tags=["desktop licensing"])
 

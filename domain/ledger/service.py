@@ -10,6 +10,7 @@ from domain.ledger.accounts import AccountCommands
 from domain.ledger.addresses import AddressCommands
 from domain.ledger.devices import DeviceCommands
 from domain.ledger.licenses import LicenseCommands
+from domain.ledger.policies import PolicyCommands
 from domain.ledger.sessions import SessionCommands
 from domain.license import License
 
@@ -23,7 +24,9 @@ class LicenseState:
     expires_at: datetime | None
 
 
-class Ledger(AccountCommands, LicenseCommands, DeviceCommands, SessionCommands, AddressCommands):
+class Ledger(
+    AccountCommands, LicenseCommands, DeviceCommands, SessionCommands, AddressCommands, PolicyCommands
+):
     """Commands return ``Written`` (their result and the notification id they produced)."""
 
     def license_state(self, account_id: UUID, now: datetime) -> LicenseState:

@@ -1,0 +1,51 @@
+"""What time makes true, as events, exactly once: sessions past their lifetime close, license time that
+ran out is noted, devices whose heartbeats stopped (and came back) are marked."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from domain.account import Account
+from domain.context import AuditContext
+from domain.device import Device
+from domain.ledger.base import LedgerBase, Written, retried
+from domain.session import CloseReason, Session
+
+
+class PolicyCommands(LedgerBase):
+    @retried
+    def expire_session(self, session_id: UUID, now: datetime, ctx: AuditContext) -> Written[bool]:
+        """Closes a session whose absolute lifetime has passed (reason ``expired``)."""
+        session = self.load(Session, session_id, "session")
+        if not session.is_open or now < session.expires_at:
+            return Written(False, None)
+        session.close(CloseReason.EXPIRED, now, ctx)
+        account = self.load(Account, session.account_id, "account")
+        account.end_session(session.id, CloseReason.EXPIRED.value, now, ctx)
+        return self.commit(True, session, account)
+
+    @retried
+    def notice_license_expiry(self, account_id: UUID, now: datetime, ctx: AuditContext) -> Written[bool]:
+        account = self.load(Account, account_id, "account")
+        if not account.notice_expiry(now, ctx):
+            return Written(False, None)
+        return self.commit(True, account)
+
+    @retried
+    def mark_heartbeat_lost(
+        self, device_id: UUID, last_seen: datetime, now: datetime, ctx: AuditContext
+    ) -> Written[bool]:
+        device = self.load(Device, device_id, "device")
+        if not device.lose_heartbeat(last_seen, now, ctx):
+            return Written(False, None)
+        return self.commit(True, device)
+
+    @retried
+    def mark_heartbeat_resumed(
+        self, device_id: UUID, seen_at: datetime, now: datetime, ctx: AuditContext
+    ) -> Written[bool]:
+        device = self.load(Device, device_id, "device")
+        if not device.resume_heartbeat(seen_at, now, ctx):
+            return Written(False, None)
+        return self.commit(True, device)
