@@ -98,7 +98,9 @@ class SessionCommands(LedgerBase):
     def _rotate(
         self, token: str, now: datetime, ctx: AuditContext
     ) -> Written[tuple[RefreshOutcome, SessionToken]]:
-        session = self.session(session_id_of(token))
+        session = self.find(Session, session_id_of(token))
+        if session is None:
+            raise SessionClosed("this session is closed or the token is not valid")
         account = self.load(Account, session.account_id, "account")
         if account.is_banned(now):
             if session.close(CloseReason.BAN, now, ctx):
@@ -106,8 +108,8 @@ class SessionCommands(LedgerBase):
             raise AccountBanned("this account is banned")
         new_token, new_digest = self._token(session.id)
         outcome = session.refresh(self.digests.digest("session-token", token), new_digest, now, ctx)
-        if outcome in (RefreshOutcome.REUSED, RefreshOutcome.EXPIRED):
-            account.end_session(session.id, outcome.value, now, ctx)
+        if outcome in (RefreshOutcome.REUSED, RefreshOutcome.EXPIRED) and session.closed_reason:
+            account.end_session(session.id, session.closed_reason.value, now, ctx)
         rotated = SessionToken(session.id, new_token, session.expires_at)
         return self.commit((outcome, rotated), session, account)
 

@@ -1,0 +1,204 @@
+"""W3: append commands per second (BENCHMARKS.md).
+
+The ledger's commands in a realistic mix (``tests/bench/command_mix.py``) on SQLite at 1 writer and on
+PostgreSQL at 1, 4 and 16 writer threads, each set against raw single-row INSERT+COMMIT through the driver
+in the same rounds: sqlite3 on a file in WAL mode with the default ``synchronous`` (as
+``eventsourcing.sqlite`` connects), psycopg in autocommit from 1 and from 16 connections. Everything runs in
+a private temp directory and a private PostgreSQL schema, dropped afterwards. Passwords are hashed with
+``tests.fakes.FastHasher``: this measures the ledger, not Argon2id.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from domain.digests import Digests
+from domain.ledger.service import Ledger
+from tests.bench import harness, report
+from tests.bench.command_mix import COMMANDS_PER_ACCOUNT, EVENTS_PER_ACCOUNT, MIX, run_mix
+from tests.bench.harness import Sample
+from tests.bench.raw_inserts import PostgresInserts, SqliteInserts, postgres_settings, sqlite_pragmas
+from tests.fakes import FastHasher
+from tests.stores import PG_DSN, TEST_KEY, pg_env, pg_schema, sqlite_env
+
+NAME = "w3"
+ROUNDS = 9
+WARM_UP_SHARE = 0.1
+SQLITE_ACCOUNTS = 80  # 1 writer: 1,600 commands a round
+PG_ACCOUNTS = {1: 30, 4: 12, 16: 4}  # per writer: 600, 960 and 1,280 commands a round
+RAW_SQLITE_ROWS = 6_000
+RAW_PG_ROWS = {1: 4_000, 16: 600}  # per client: 4,000 and 9,600 commits a round
+WRITERS_PER_POOL = 16
+
+LABELS = {
+    "sqlite_raw_1": "SQLite raw INSERT+COMMIT, 1 writer",
+    "sqlite_ledger_1": "SQLite ledger commands, 1 writer",
+    "pg_raw_1": "PostgreSQL raw INSERT+COMMIT, 1 client",
+    "pg_raw_16": "PostgreSQL raw INSERT+COMMIT, 16 clients",
+    "pg_ledger_1": "PostgreSQL ledger commands, 1 writer",
+    "pg_ledger_4": "PostgreSQL ledger commands, 4 writers",
+    "pg_ledger_16": "PostgreSQL ledger commands, 16 writers",
+}
+RATIOS = {
+    "sqlite_1": ("sqlite_ledger_1", "sqlite_raw_1", "SQLite: ledger ÷ raw, 1 writer"),
+    "pg_1": ("pg_ledger_1", "pg_raw_1", "PostgreSQL: ledger ÷ raw, 1 writer"),
+    "pg_4": ("pg_ledger_4", "pg_raw_1", "PostgreSQL: ledger 4 writers ÷ raw 1 client"),
+    "pg_16": ("pg_ledger_16", "pg_raw_16", "PostgreSQL: ledger ÷ raw, 16 writers"),
+    "scaling_ledger_4": ("pg_ledger_4", "pg_ledger_1", "scaling: ledger 4 ÷ 1 writer"),
+    "scaling_ledger_16": ("pg_ledger_16", "pg_ledger_1", "scaling: ledger 16 ÷ 1 writer"),
+    "scaling_raw_16": ("pg_raw_16", "pg_raw_1", "scaling: raw 16 ÷ 1 client"),
+}
+
+
+@dataclass
+class Stores:
+    directory: Path
+    schema: str
+    sqlite_ledger: Ledger
+    pg_ledger: Ledger
+    sqlite_raw: SqliteInserts
+    pg_raw: PostgresInserts
+
+    def close(self) -> None:
+        self.sqlite_ledger.close()
+        self.pg_ledger.close()
+        self.sqlite_raw.close()
+
+
+def open_stores(directory: Path, schema: str) -> Stores:
+    """Both ledgers (real entropy, fake hasher) and both raw baselines, on fresh storage."""
+    digests, hasher = Digests(TEST_KEY), FastHasher()
+    return Stores(
+        directory,
+        schema,
+        Ledger(sqlite_env(directory), digests=digests, hasher=hasher),
+        Ledger(pg_env(schema, pool_size=WRITERS_PER_POOL), digests=digests, hasher=hasher),
+        SqliteInserts(directory / "raw.sqlite3"),
+        PostgresInserts(PG_DSN, schema),
+    )
+
+
+def variants(stores: Stores, share: float = 1.0) -> dict[str, Callable[[], Sample]]:
+    """Every variant of one round; ``share`` scales the fixed counts down for the warm-up."""
+
+    def n(count: int) -> int:
+        return max(1, round(count * share))
+
+    # Each ratio's two variants run next to each other (and rounds alternate direction).
+    return {
+        "sqlite_raw_1": lambda: stores.sqlite_raw.run(n(RAW_SQLITE_ROWS)),
+        "sqlite_ledger_1": lambda: run_mix(stores.sqlite_ledger, 1, n(SQLITE_ACCOUNTS)),
+        "pg_raw_1": lambda: stores.pg_raw.run(1, n(RAW_PG_ROWS[1])),
+        "pg_ledger_1": lambda: run_mix(stores.pg_ledger, 1, n(PG_ACCOUNTS[1])),
+        "pg_ledger_4": lambda: run_mix(stores.pg_ledger, 4, n(PG_ACCOUNTS[4])),
+        "pg_ledger_16": lambda: run_mix(stores.pg_ledger, 16, n(PG_ACCOUNTS[16])),
+        "pg_raw_16": lambda: stores.pg_raw.run(16, n(RAW_PG_ROWS[16])),
+    }
+
+
+def events_written(stores: Stores) -> dict[str, int]:
+    """Rows in each ledger's events table, to check the mix appended what it should."""
+    sqlite_conn = sqlite3.connect(stores.directory / "ledger.sqlite3")
+    try:
+        sqlite_rows = sqlite_conn.execute("SELECT count(*) FROM stored_events").fetchone()[0]
+    finally:
+        sqlite_conn.close()
+    count = sql.SQL("SELECT count(*) FROM {}.ledger_events").format(sql.Identifier(stores.schema))
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        row = conn.execute(count).fetchone()
+    return {"sqlite": int(sqlite_rows), "postgres": int(row[0]) if row else 0}
+
+
+def commands_run(runs: list[dict[str, Sample]]) -> dict[str, int]:
+    """Ledger commands run on each store, warm-up included."""
+    total = {"sqlite": 0, "postgres": 0}
+    for samples in runs:
+        for name, sample in samples.items():
+            if "ledger" in name:
+                total["sqlite" if name.startswith("sqlite") else "postgres"] += sample.operations
+    return total
+
+
+def store_facts(stores: Stores, runs: list[dict[str, Sample]]) -> dict[str, Any]:
+    commands, events = commands_run(runs), events_written(stores)
+    return {
+        "sqlite_version": sqlite3.sqlite_version,
+        "sqlite_ledger_pragmas": sqlite_pragmas(stores.directory / "ledger.sqlite3"),
+        "sqlite_raw_pragmas": sqlite_pragmas(stores.directory / "raw.sqlite3"),
+        "postgres": postgres_settings(PG_DSN),
+        "postgres_pool_size": WRITERS_PER_POOL,
+        "ledger_commands": commands,
+        "ledger_events": events,
+        "events_expected": {k: v * EVENTS_PER_ACCOUNT // COMMANDS_PER_ACCOUNT for k, v in commands.items()},
+    }
+
+
+def measure() -> tuple[list[dict[str, Sample]], list[float], dict[str, Any]]:
+    """The warm-up, then the interleaved rounds, on private storage that is removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="keyledger-bench-w3-") as tmp, pg_schema() as schema:
+        stores = open_stores(Path(tmp), schema)
+        try:
+            print("  warm-up", flush=True)
+            warm_up = {name: run() for name, run in variants(stores, WARM_UP_SHARE).items()}
+            rounds, loads = harness.interleave(variants(stores), ROUNDS)
+            return rounds, loads, store_facts(stores, [warm_up, *rounds])
+        finally:
+            stores.close()
+
+
+def context(results: dict[str, Any]) -> list[str]:
+    """The lines above the tables: what ran, on what, under what load."""
+    before, after, stores = results["machine_before"], results["machine_after"], results["stores"]
+    pg, events, expected = stores["postgres"], stores["ledger_events"], stores["events_expected"]
+    mix = ", ".join(f"{name} {count}" for name, count in MIX.items())
+    return [
+        f"W3 append commands per second, {ROUNDS} interleaved rounds; {results['hasher']}",
+        f"mix per account: {mix} ({COMMANDS_PER_ACCOUNT} commands, {EVENTS_PER_ACCOUNT} events)",
+        f"machine: {before['cores']} cores, load average {before['load_average']} before and "
+        f"{after['load_average']} after (the run loads the machine itself); Python {before['python']}",
+        f"1-minute load before each round: {results['load_1min_before_each_round']}",
+        f"PostgreSQL {pg['server_version']}: synchronous_commit={pg['synchronous_commit']}, "
+        f"fsync={pg['fsync']}, ledger pool {stores['postgres_pool_size']}",
+        f"SQLite {stores['sqlite_version']}: ledger {stores['sqlite_ledger_pragmas']}, "
+        f"raw {stores['sqlite_raw_pragmas']}",
+        f"events appended (expected): SQLite {events['sqlite']:,} ({expected['sqlite']:,}), "
+        f"PostgreSQL {events['postgres']:,} ({expected['postgres']:,})",
+    ]
+
+
+def main() -> None:
+    print(f"W3 append commands: {ROUNDS} interleaved rounds (FastHasher, not Argon2id)", flush=True)
+    before = harness.machine()
+    rounds, loads, facts = measure()
+    results: dict[str, Any] = {
+        "workload": "W3 append commands per second",
+        "hasher": "tests.fakes.FastHasher (a SHA-256 stand-in: the ledger is measured, not Argon2id)",
+        "mix": {"per_account": MIX, "commands": COMMANDS_PER_ACCOUNT, "events": EVENTS_PER_ACCOUNT},
+        "rounds": ROUNDS,
+        "machine_before": before,
+        "machine_after": harness.machine(),
+        "load_1min_before_each_round": loads,
+        "stores": facts,
+        "variants": {
+            name: {"label": label, **harness.summarise_variant([r[name] for r in rounds])}
+            for name, label in LABELS.items()
+        },
+        "ratios": {
+            key: {"label": label, **harness.summarise_ratio(rounds, top, bottom)}
+            for key, (top, bottom, label) in RATIOS.items()
+        },
+    }
+    print(report.render(results, harness.previous(NAME), context(results)))
+    print(f"\nwritten to {harness.write(NAME, results)}")
+
+
+if __name__ == "__main__":
+    main()
