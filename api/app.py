@@ -11,7 +11,7 @@ from api.background import build_background
 from api.body_limit import BodyLimitMiddleware
 from api.errors import install_error_handlers
 from api.keyfiles import load_index_key
-from api.passwords import Argon2Hasher, GatedHasher
+from api.passwords import Argon2Hasher, GatedHasher, PasswordSeal
 from api.readmodels import ReadModels
 from api.request_ids import RequestIdMiddleware
 from api.routes import (
@@ -66,7 +66,8 @@ def build_services(
     ``KEYLEDGER_INPROCESS_WORKERS``) the projection worker runs in this process, woken by each write."""
     digests = Digests(load_index_key(settings.data_dir))
     if ledger is None:
-        hasher = GatedHasher(Argon2Hasher.from_settings(settings), settings.hash_concurrency)
+        seal = PasswordSeal(digests.key_for("password-seal"))
+        hasher = GatedHasher(Argon2Hasher.from_settings(settings, seal), settings.hash_concurrency)
         ledger = build_ledger(settings, hasher=hasher)
     store = read_store or build_read_store(settings)
     catchup = Catchup(store, catalogue.ALL, LedgerEvents(ledger))

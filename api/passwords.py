@@ -2,37 +2,71 @@
 
 from __future__ import annotations
 
+import base64
+import os
 import threading
 from collections.abc import Callable
 from typing import TypeVar
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from api.settings import Settings
 
 T = TypeVar("T")
 
 
-class Argon2Hasher:
-    """Hashes with Argon2id; ``dummy_verify`` spends one verification's time on a fixed hash."""
+SEALED_PREFIX = "sealed:v1:"
+SEAL_CONTEXT = b"keyledger/password-hash"
 
-    def __init__(self, memory_kib: int, time_cost: int, parallelism: int) -> None:
+
+class PasswordSeal:
+    """AES-256-GCM around a password hash, so the hash stored in events (and in ledger exports handed to
+    auditors) is useless without the server's key."""
+
+    def __init__(self, key: bytes) -> None:
+        self._aead = AESGCM(key[:32])
+
+    def seal(self, password_hash: str) -> str:
+        nonce = os.urandom(12)
+        sealed = self._aead.encrypt(nonce, password_hash.encode(), SEAL_CONTEXT)
+        return SEALED_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+    def open(self, stored: str) -> str | None:
+        if not stored.startswith(SEALED_PREFIX):
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(stored[len(SEALED_PREFIX) :])
+            return self._aead.decrypt(raw[:12], raw[12:], SEAL_CONTEXT).decode()
+        except (ValueError, InvalidTag):
+            return None
+
+
+class Argon2Hasher:
+    """Hashes with Argon2id and seals the hash; ``dummy_verify`` spends one verification's time."""
+
+    def __init__(self, memory_kib: int, time_cost: int, parallelism: int, seal: PasswordSeal) -> None:
         self._hasher = PasswordHasher(
             time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID
         )
-        self._dummy = self._hasher.hash("keyledger dummy password")
+        self._seal = seal
+        self._dummy = self.hash("keyledger dummy password")
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Argon2Hasher:
-        return cls(settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism)
+    def from_settings(cls, settings: Settings, seal: PasswordSeal) -> Argon2Hasher:
+        return cls(settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism, seal)
 
     def hash(self, password: str) -> str:
-        return self._hasher.hash(password)
+        return self._seal.seal(self._hasher.hash(password))
 
     def verify(self, password_hash: str, password: str) -> bool:
+        opened = self._seal.open(password_hash)
+        if opened is None:
+            return False
         try:
-            return self._hasher.verify(password_hash, password)
+            return self._hasher.verify(opened, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 

@@ -10,7 +10,7 @@ import psycopg.conninfo
 import redis
 
 from api.keyfiles import load_index_key
-from api.passwords import Argon2Hasher
+from api.passwords import Argon2Hasher, PasswordSeal
 from api.settings import Settings
 from domain.credentials import PasswordHasher
 from domain.digests import Digests
@@ -65,10 +65,11 @@ def build_ledger(
     settings: Settings, *, create_tables: bool = False, hasher: PasswordHasher | None = None
 ) -> Ledger:
     """The ledger for these settings, keys loaded from the data dir."""
+    digests = Digests(load_index_key(settings.data_dir))
     return Ledger(
         ledger_env(settings, create_tables=create_tables),
-        digests=Digests(load_index_key(settings.data_dir)),
-        hasher=hasher or Argon2Hasher.from_settings(settings),
+        digests=digests,
+        hasher=hasher or Argon2Hasher.from_settings(settings, PasswordSeal(digests.key_for("password-seal"))),
     )
 
 

@@ -27,6 +27,10 @@ class Digests:
             self._subkeys[purpose] = hmac.digest(self._master, b"keyledger/" + purpose.encode(), "sha256")
         return self._subkeys[purpose]
 
+    def key_for(self, purpose: str) -> bytes:
+        """A 32-byte key for ``purpose``, derived from the master key (for encryption at the edges)."""
+        return self._subkey(f"key/{purpose}")
+
     def digest(self, purpose: str, value: str) -> str:
         """The hex HMAC of ``value`` for ``purpose``."""
         return hmac.new(self._subkey(purpose), value.encode(), hashlib.sha256).hexdigest()

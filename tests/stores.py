@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,5 +56,8 @@ def pg_env(schema: str, *, create_table: bool = True, pool_size: int = 5) -> dic
     }
 
 
-def make_ledger(env: dict[str, str], hasher: FastHasher | None = None) -> Ledger:
-    return Ledger(env, digests=Digests(TEST_KEY), hasher=hasher or FastHasher(), entropy=SeededEntropy())
+def make_ledger(env: dict[str, str], hasher: FastHasher | None = None, seed: int | None = None) -> Ledger:
+    """A ledger with the fast hasher; randomness is real unless a seed is given (two ledgers on one store
+    must never draw the same ids)."""
+    entropy = SeededEntropy(seed) if seed is not None else secrets.token_bytes
+    return Ledger(env, digests=Digests(TEST_KEY), hasher=hasher or FastHasher(), entropy=entropy)
