@@ -47,7 +47,7 @@ def test_new_event_arrives_within_a_second(ledger: Ledger, tmp_path: Path, ctx: 
             data = next_activity(stream, deadline=time.monotonic() + 10)
             arrived = time.monotonic()
         writer.join()
-    assert data["summary"].startswith("account registered")
+    assert str(data["summary"]).startswith("account registered")
     assert arrived - committed["at"] < 1.0
 
 
