@@ -1,0 +1,91 @@
+"""Rate limits are exact sliding windows, in process and in Redis."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from api.rate_limits import InProcessLimiter, Limit, Limiter, LimiterUnavailable
+from api.rate_limits_redis import RedisLimiter, limiter_client
+
+LIMIT = Limit("login", 10, 300.0)
+REDIS_URL = "redis://127.0.0.1:6379/0"
+hit_times = st.lists(st.floats(min_value=0, max_value=2000, allow_nan=False), min_size=1, max_size=120).map(
+    sorted
+)
+
+
+def admitted_times(limiter: Limiter, times: list[float], limit: Limit = LIMIT) -> list[float]:
+    key = uuid.uuid4().hex
+    return [t for t in times if limiter.hit(key, limit, t).allowed]
+
+
+def busiest_window(admitted: list[float], period: float) -> int:
+    """The most admitted hits in any half-open window of length ``period``."""
+    return max((sum(1 for t in admitted if start <= t < start + period) for start in admitted), default=0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(times=hit_times)
+def test_in_process_never_admits_more_than_the_limit_in_any_window(times: list[float]) -> None:
+    """In process: no window of the limit's length ever holds more than the limit."""
+    assert busiest_window(admitted_times(InProcessLimiter(), times), LIMIT.period_s) <= LIMIT.count
+
+
+def test_exact_at_the_window_edge() -> None:
+    """A burst at t=0 fills the window; the next hit is admitted exactly one period later, not before."""
+    limiter, key = InProcessLimiter(), "edge"
+    assert all(limiter.hit(key, LIMIT, 0.0).allowed for _ in range(10))
+    refused = limiter.hit(key, LIMIT, 299.999)
+    assert not refused.allowed
+    assert refused.retry_after_s == pytest.approx(0.001)
+    assert limiter.hit(key, LIMIT, 300.0).allowed
+
+
+@pytest.fixture
+def redis_limiter() -> Iterator[RedisLimiter]:
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=1)
+    prefix = f"test:rl:{uuid.uuid4().hex}"
+    yield RedisLimiter(client, prefix)
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+
+
+@settings(max_examples=60, deadline=None)
+@given(times=hit_times)
+def test_redis_never_admits_more_than_the_limit_in_any_window(times: list[float]) -> None:
+    """In Redis (one Lua script per check): the same exactness."""
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=1)
+    limiter = RedisLimiter(client, f"test:rl:{uuid.uuid4().hex}")
+    assert busiest_window(admitted_times(limiter, times), LIMIT.period_s) <= LIMIT.count
+
+
+def test_redis_and_in_process_agree(redis_limiter: RedisLimiter) -> None:
+    """Both limiters admit exactly the same hits of one sequence."""
+    times = [i * 17.3 for i in range(80)]
+    assert admitted_times(redis_limiter, times) == admitted_times(InProcessLimiter(), times)
+
+
+def test_seeding_restores_a_window(redis_limiter: RedisLimiter) -> None:
+    """Hits seeded from the ledger count against the limit as if Redis had never lost them."""
+    now = 1000.0
+    redis_limiter.seed("k", LIMIT, [now - 10 * i for i in range(10)], now)
+    assert not redis_limiter.hit("k", LIMIT, now).allowed
+    assert not redis_limiter.is_seeded()
+    redis_limiter.mark_seeded()
+    assert redis_limiter.is_seeded()
+
+
+def test_unreachable_redis_fails_fast() -> None:
+    """With Redis gone, a check raises LimiterUnavailable within the short timeout instead of hanging."""
+    limiter = RedisLimiter(limiter_client("redis://127.0.0.1:1/0"))
+    began = time.monotonic()
+    with pytest.raises(LimiterUnavailable):
+        limiter.hit("k", LIMIT, 0.0)
+    assert time.monotonic() - began < 2.0
