@@ -165,7 +165,6 @@ def test_fail_login_is_recorded() -> None:
     assert then(account) == [Account.LoginFailed]
 
 
-
 def test_attaching_a_bound_device_twice_is_refused() -> None:
     """A device id already bound to the account cannot take a second slot."""
     account = given(registered())
