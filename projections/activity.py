@@ -52,6 +52,7 @@ SUMMARIES = {
     "IpAddress.LoginFailed": "failed login from address",
     "IpAddress.Blocked": "address blocked",
     "IpAddress.Unblocked": "address unblocked",
+    "Alert.Raised": "alert: {kind} ({count} in the window)",
 }
 
 

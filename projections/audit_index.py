@@ -65,3 +65,46 @@ def search(tx: Tx, filters: dict[str, str], *, after: int | None, limit: int) ->
         [*params, limit],
     )
     return [dict(zip(COLUMNS, row, strict=True)) for row in rows]
+
+
+def failures_by_address(tx: Tx, since: str) -> list[tuple[str, int, int]]:
+    """Per client address since ``since``: distinct known accounts it failed against, and all failures."""
+    accounts = {
+        str(ip): int(n)
+        for ip, n in tx.all(
+            f"SELECT client_ip, COUNT(DISTINCT aggregate_id) FROM {TABLE}"
+            " WHERE event_type = 'Account.LoginFailed' AND at >= ? AND client_ip IS NOT NULL"
+            " GROUP BY client_ip",
+            [since],
+        )
+    }
+    totals = {
+        str(ip): int(n)
+        for ip, n in tx.all(
+            f"SELECT client_ip, COUNT(*) FROM {TABLE} WHERE event_type = 'IpAddress.LoginFailed'"
+            " AND at >= ? AND client_ip IS NOT NULL GROUP BY client_ip",
+            [since],
+        )
+    }
+    return [(ip, accounts.get(ip, 0), totals.get(ip, 0)) for ip in sorted(accounts.keys() | totals.keys())]
+
+
+def failures_by_account(tx: Tx, since: str) -> list[tuple[str, int]]:
+    """Per account since ``since``: how many distinct addresses its failed logins came from."""
+    rows = tx.all(
+        f"SELECT aggregate_id, COUNT(DISTINCT client_ip) FROM {TABLE}"
+        " WHERE event_type = 'Account.LoginFailed' AND at >= ? GROUP BY aggregate_id",
+        [since],
+    )
+    return [(str(account), int(n)) for account, n in rows]
+
+
+def fingerprint_changes_by_actor(tx: Tx, since: str) -> list[tuple[str, int]]:
+    """Per acting account since ``since``: devices bound plus fingerprints changed."""
+    rows = tx.all(
+        f"SELECT actor, COUNT(*) FROM {TABLE}"
+        " WHERE event_type IN ('Device.Bound', 'Device.FingerprintUpdated') AND at >= ? AND actor IS NOT NULL"
+        " GROUP BY actor",
+        [since],
+    )
+    return [(str(actor), int(n)) for actor, n in rows]

@@ -60,6 +60,7 @@ PINNED_EVENT_TOPICS = {
     "domain.ip_address:IpAddress.LoginFailed",
     "domain.ip_address:IpAddress.Blocked",
     "domain.ip_address:IpAddress.Unblocked",
+    "domain.alert:Alert.Raised",
     "domain.index:IndexEntry.Claimed",
     "domain.index:IndexEntry.Repointed",
     "domain.idempotency:IdempotencyRecord.Recorded",
@@ -71,6 +72,7 @@ PINNED_AGGREGATE_TOPICS = {
     "domain.device:Device",
     "domain.session:Session",
     "domain.ip_address:IpAddress",
+    "domain.alert:Alert",
     "domain.index:IndexEntry",
     "domain.idempotency:IdempotencyRecord",
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from typing import Protocol
 
 from workers.projector import ProjectionWorker
@@ -59,3 +60,17 @@ class ThreadedRelay:
             self._loop.call_soon_threadsafe(self.relay.stop)
         if self._thread is not None:
             self._thread.join(JOIN_TIMEOUT_S)
+
+
+class ClosedOnStop:
+    """Not a worker: a resource the process closes when its workers stop (listed first, so it is
+    stopped last)."""
+
+    def __init__(self, name: str, close: Callable[[], None]) -> None:
+        self.name, self._close = name, close
+
+    def start(self) -> None:
+        return
+
+    def stop(self) -> None:
+        self._close()

@@ -1,7 +1,8 @@
 """The policies worker: turns what time makes true into events, exactly once — sessions past their
 lifetime, license time that ran out, devices whose heartbeats stopped for longer than the grace period
-(and their return). Candidates come from the read models; each decision is made on the write model, so a
-lagging read model or a second worker instance never produces a second event."""
+(and their return) — and applies the abuse rules (automatic IP blocks, alerts). Candidates come from the
+read models; each decision is made on the write model, so a lagging read model or a second worker
+instance never produces a second event."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from domain.ledger.service import Ledger
 from projections import accounts, devices, sessions
 from projections.base import text_time
 from projections.store import ReadStore
+from workers.abuse import AbuseRules, Thresholds
 from workers.presence import Presence
 
 log = logging.getLogger("keyledger.policies")
@@ -36,9 +38,11 @@ class Policies:
         *,
         grace: timedelta = GRACE,
         interval: float = INTERVAL_S,
+        thresholds: Thresholds | None = None,
     ) -> None:
         self.ledger, self.store, self.presence, self.clock = ledger, store, presence, clock
         self.grace, self.interval = grace, interval
+        self.abuse = AbuseRules(ledger, store, thresholds)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -53,7 +57,7 @@ class Policies:
         written += sum(self.ledger.notice_license_expiry(UUID(a), now, ctx).value for a in due_accounts)
         for device_id, lost in bound:
             written += self._heartbeat_rule(UUID(device_id), lost, now, ctx)
-        return written
+        return written + self.abuse.run_once(now)
 
     def _heartbeat_rule(self, device_id: UUID, lost: bool, now: datetime, ctx: AuditContext) -> int:
         seen = self.presence.last_seen(device_id)

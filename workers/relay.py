@@ -24,6 +24,8 @@ from projections.store import ReadStore
 log = logging.getLogger("keyledger.relay")
 STREAM = "KEYLEDGER_EVENTS"
 SUBJECT_PREFIX = "keyledger.events"
+ALERT_STREAM = "KEYLEDGER_ALERTS"
+ALERT_PREFIX = "keyledger.alerts"
 NAME = "relay"
 BATCH = 200
 IDLE_S = 0.2
@@ -49,11 +51,19 @@ def message_for(position: int, event: Any) -> bytes:
 
 
 async def ensure_stream(js: JetStreamContext) -> None:
-    config = StreamConfig(name=STREAM, subjects=[f"{SUBJECT_PREFIX}.>"], duplicate_window=600.0)
-    try:
-        await js.add_stream(config)
-    except BadRequestError:
-        await js.update_stream(config)
+    """Creates (or updates) the event stream and the alert stream."""
+    for name, prefix in ((STREAM, SUBJECT_PREFIX), (ALERT_STREAM, ALERT_PREFIX)):
+        config = StreamConfig(name=name, subjects=[f"{prefix}.>"], duplicate_window=600.0)
+        try:
+            await js.add_stream(config)
+        except BadRequestError:
+            await js.update_stream(config)
+
+
+def alert_subject(event: Any) -> str | None:
+    """``keyledger.alerts.<kind>`` for an alert event, else None."""
+    kind = getattr(event, "kind", None)
+    return f"{ALERT_PREFIX}.{kind}" if event_type(event) == "Alert.Raised" and kind else None
 
 
 class Relay:
@@ -75,9 +85,11 @@ class Relay:
         after = await asyncio.to_thread(self._position)
         batch: Sequence[tuple[int, Any]] = await asyncio.to_thread(self.source.read, after, BATCH)
         for position, event in batch:
-            await js.publish(
-                subject_for(event), message_for(position, event), headers={"Nats-Msg-Id": str(position)}
-            )
+            body = message_for(position, event)
+            await js.publish(subject_for(event), body, headers={"Nats-Msg-Id": str(position)})
+            alert = alert_subject(event)
+            if alert is not None:
+                await js.publish(alert, body, headers={"Nats-Msg-Id": f"alert-{position}"})
         if batch:
             await asyncio.to_thread(self._advance, batch[-1][0])
         return len(batch)

@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from eventsourcing.persistence import IntegrityError
+
 from domain.account import Account
+from domain.alert import Alert, AlertKind
 from domain.context import AuditContext
 from domain.device import Device
 from domain.ledger.base import LedgerBase, Written, retried
@@ -49,3 +52,30 @@ class PolicyCommands(LedgerBase):
         if not device.resume_heartbeat(seen_at, now, ctx):
             return Written(False, None)
         return self.commit(True, device)
+
+    def raise_alert(
+        self,
+        kind: AlertKind,
+        subject: str,
+        count: int,
+        window_start: datetime,
+        now: datetime,
+        ctx: AuditContext,
+    ) -> Written[bool]:
+        """Raises an alert once per (kind, subject, window); a repeat is a no-op."""
+        alert_id = self.digests.index_id("alert", f"{kind.value}|{subject}|{window_start.isoformat()}")
+        if self.find(Alert, alert_id) is not None:
+            return Written(False, None)
+        alert = Alert.raise_alert(
+            alert_id=alert_id,
+            kind=kind,
+            subject=subject,
+            count=count,
+            window_start=window_start,
+            now=now,
+            ctx=ctx,
+        )
+        try:
+            return self.commit(True, alert)
+        except IntegrityError:
+            return Written(False, None)

@@ -11,13 +11,14 @@ from pathlib import Path
 import nats
 import pytest
 
+from domain.alert import AlertKind
 from domain.context import AuditContext
 from domain.ledger.service import Ledger
 from domain.roles import Role
 from projections.store import ReadStore
 from tests.natsserver import NatsServer
 from workers.events import LedgerEvents
-from workers.relay import STREAM, Relay, ensure_stream
+from workers.relay import ALERT_STREAM, STREAM, Relay, ensure_stream
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -133,3 +134,22 @@ def test_stream_config_is_idempotent(nats_server: NatsServer) -> None:
         return list(info.config.subjects or [])
 
     assert asyncio.run(twice()) == ["keyledger.events.>"]
+
+
+def test_alerts_are_published_on_their_own_subject(
+    ledger: Ledger, read_store: ReadStore, nats_server: NatsServer, now: datetime, ctx: AuditContext
+) -> None:
+    """An alert event goes to keyledger.events.Alert.Raised and to keyledger.alerts.<kind>."""
+    bucket = now.replace(minute=0)
+    ledger.raise_alert(AlertKind.ACCOUNT_MANY_IPS, "some-account", 6, bucket, now, ctx)
+    head = ledger.recorder.max_notification_id() or 0
+    asyncio.run(relay_until(Relay(LedgerEvents(ledger), read_store, nats_server.url), head))
+
+    async def alerts() -> list[str]:
+        client = await nats.connect(nats_server.url)
+        js = client.jetstream()
+        msg = await js.get_msg(ALERT_STREAM, 1)
+        await client.close()
+        return [msg.subject or "", json.loads(msg.data or b"{}")["event_type"]]
+
+    assert asyncio.run(alerts()) == ["keyledger.alerts.account_many_ips", "Alert.Raised"]
