@@ -1,0 +1,173 @@
+"""``keyledger-client``: log in, check and activate the license, and run a program while it is valid.
+
+Exit codes: 0 done; 1 failed (one line on stderr says why); 3 the license stopped being valid or the
+session ended while ``run`` was running; otherwise ``run`` passes on the program's own exit code."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Annotated
+
+import httpx
+import typer
+from rich.console import Console
+
+from keyledger_client import messages
+from keyledger_client.client import KeyledgerClient
+from keyledger_client.errors import KeyledgerError, NotLoggedIn
+from keyledger_client.launcher import Watch, launch
+from keyledger_client.logs import setup_logging
+from keyledger_client.state import StateFile, default_home
+from keyledger_client.types import Callbacks
+from keyledger_client.views import device_table, status_table
+
+log = logging.getLogger("keyledger_client.cli")
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Keyledger desktop client.")
+
+
+@dataclass
+class Options:
+    app_id: str
+    verbose: bool = False
+    transport: httpx.BaseTransport | None = None  # tests pass a mock through ``CliRunner.invoke(obj=...)``
+
+
+def out() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def err() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)  # a message stays on one line
+
+
+@contextmanager
+def reporting(server: str | None = None) -> Iterator[None]:
+    """SDK errors become one clear line and exit code 1; anything unexpected is logged in full."""
+    try:
+        yield
+    except KeyledgerError as error:
+        log.info("command failed: %s: %s", type(error).__name__, error)
+        err().print(f"[red]✗[/red] {messages.for_error(error, server)}")
+        raise typer.Exit(1) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as error:
+        log.exception("unexpected error")
+        err().print(f"[red]✗[/red] unexpected error ({type(error).__name__}); details in the client log")
+        raise typer.Exit(1) from None
+
+
+def open_client(
+    ctx: typer.Context, server: str | None = None, callbacks: Callbacks | None = None
+) -> KeyledgerClient:
+    options: Options = ctx.obj
+    return KeyledgerClient(server, app_id=options.app_id, transport=options.transport, callbacks=callbacks)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    app_id: Annotated[
+        str, typer.Option("--app", envvar="KEYLEDGER_APP_ID", help="application id")
+    ] = "keyledger",
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log to stderr too")] = False,
+) -> None:
+    """Keyledger desktop client."""
+    setup_logging(default_home(app_id), verbose=verbose)
+    given = ctx.obj.transport if isinstance(ctx.obj, Options) else None
+    ctx.obj = Options(app_id, verbose, given)
+
+
+@app.command()
+def login(
+    ctx: typer.Context,
+    server: Annotated[str | None, typer.Option(envvar="KEYLEDGER_SERVER", help="server URL")] = None,
+    username: Annotated[str | None, typer.Option(help="username (prompted if missing)")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from stdin")
+    ] = False,
+    remember: Annotated[bool, typer.Option(help="keep the session in the OS keyring")] = True,
+    nickname: Annotated[str | None, typer.Option(help="a name for this device")] = None,
+) -> None:
+    """Log in and bind this device."""
+    options: Options = ctx.obj
+    server = server or StateFile(default_home(options.app_id)).load().server or typer.prompt("Server URL")
+    with reporting(server):
+        client = open_client(ctx, server)
+        name = username or typer.prompt("Username")
+        password = (
+            sys.stdin.readline().rstrip("\r\n")
+            if password_stdin
+            else typer.prompt("Password", hide_input=True)
+        )
+        with client:
+            result = client.login(name, password, remember=remember, nickname=nickname)
+        expiry = (
+            f"license until {result.license_expiry:%Y-%m-%d}" if result.license_expiry else "no license yet"
+        )
+        kept = "" if remember else " (not remembered: this session is not kept on this machine)"
+        out().print(f"[green]✓[/green] Logged in as {name} on device {result.device_id}; {expiry}{kept}.")
+
+
+@app.command()
+def logout(ctx: typer.Context) -> None:
+    """Log out: close the session on the server and forget it here."""
+    with reporting(), open_client(ctx) as client:
+        client.logout()
+        out().print("[green]✓[/green] Logged out.")
+
+
+@app.command()
+def status(ctx: typer.Context) -> None:
+    """License, expiry, device, lease and last heartbeat (exit code 1 when the license is not valid)."""
+    with reporting(), open_client(ctx) as client:
+        if not client.resume():
+            raise NotLoggedIn("not logged in")
+        current = client.heartbeat()
+        out().print(status_table(client, current))
+        if not current.valid:
+            err().print(f"[red]✗[/red] {messages.for_status(current)}")
+            raise typer.Exit(1)
+
+
+@app.command()
+def activate(ctx: typer.Context, key: Annotated[str, typer.Argument(help="the license key")]) -> None:
+    """Activate a license key on your account."""
+    with reporting(), open_client(ctx) as client:
+        done = client.activate(key)
+        until = f"{done.license_expiry:%Y-%m-%d %H:%M} UTC" if done.license_expiry else "?"
+        out().print(
+            f"[green]✓[/green] License activated: valid until {until}, up to {done.device_limit} devices."
+        )
+
+
+@app.command(context_settings={"allow_interspersed_args": False})
+def run(
+    ctx: typer.Context,
+    command: Annotated[list[str], typer.Argument(help="the program and its arguments, after --")],
+    heartbeat_every: Annotated[
+        float | None, typer.Option(min=0.05, help="at most this many seconds between heartbeats")
+    ] = None,
+) -> None:
+    """Run a program while the license is valid, with heartbeats in the background."""
+    with reporting():
+        watch = Watch()
+        client = open_client(ctx, callbacks=watch.callbacks())
+        code = launch(client, watch, command, heartbeat_every, out(), err())
+    raise typer.Exit(code)
+
+
+@app.command()
+def devices(ctx: typer.Context) -> None:
+    """This device as the client knows it (the server offers no list of your devices)."""
+    with reporting(), open_client(ctx) as client:
+        out().print(device_table(client))
+        out().print("Other devices of your account are listed by your administrator, who can release them.")
+
+
+def main() -> None:
+    app()

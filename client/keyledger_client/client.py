@@ -1,0 +1,169 @@
+"""``KeyledgerClient``: the one object an application builds. Every dependency is a parameter (transport,
+clock, keyring backend, fingerprint readers, state folder), so tests build it from fakes."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from keyring.backend import KeyringBackend
+
+from keyledger_client.credentials import SecretStore
+from keyledger_client.errors import NotLoggedIn
+from keyledger_client.fingerprint import Readers, application_salt
+from keyledger_client.heartbeat import HeartbeatThread
+from keyledger_client.licensing import Licensing
+from keyledger_client.session import LoginResult, Session, parse_time
+from keyledger_client.state import LocalState, StateFile, default_home
+from keyledger_client.transport import DEFAULT_TIMEOUT_S, Api
+from keyledger_client.types import Callbacks, Clock, LicenseStatus, SystemClock
+from keyledger_client.version import VERSION
+from keyledger_client.witness import Witness
+
+log = logging.getLogger("keyledger_client")
+
+
+@dataclass(frozen=True)
+class Activation:
+    license_id: str
+    license_expiry: datetime | None
+    role: str
+    device_limit: int
+
+
+class KeyledgerClient:
+    def __init__(
+        self,
+        server: str | None = None,
+        *,
+        app_id: str = "keyledger",
+        salt: bytes | None = None,
+        callbacks: Callbacks | None = None,
+        transport: httpx.BaseTransport | None = None,
+        clock: Clock | None = None,
+        keyring_backend: KeyringBackend | None = None,
+        home: Path | None = None,
+        readers: Readers | None = None,
+        witness: bool = True,
+        ledger_key: str | None = None,
+        client_version: str = VERSION,
+        timeout: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
+        """``server`` defaults to the one of the last login; ``salt`` to one derived from ``app_id``;
+        ``ledger_key`` pins the ledger's verifier key (else it is trusted on first use)."""
+        state_file = StateFile(home or default_home(app_id))
+        state = state_file.load()
+        url = (server or state.server or "").rstrip("/")
+        if not url:
+            raise NotLoggedIn("no server known: log in with a server URL first")
+        if state.server not in (None, url):
+            state = LocalState()  # another server: nothing saved for the old one applies
+        clock = clock or SystemClock()
+        self.app_id, self.client_version = app_id, client_version
+        self.callbacks = callbacks or Callbacks()
+        self.api = Api(url, transport=transport, timeout=timeout)
+        self.session = Session(
+            self.api,
+            clock,
+            SecretStore(app_id, keyring_backend),
+            state_file,
+            state,
+            salt=salt or application_salt(app_id),
+            readers=readers,
+            on_signed_out=self._signed_out,
+        )
+        self.witness = Witness(self.session, pinned_key=ledger_key) if witness else None
+        self.licensing = Licensing(self.session, clock, self.callbacks, self.witness, client_version)
+        self._heartbeats: HeartbeatThread | None = None
+
+    @property
+    def state(self) -> LocalState:
+        return self.session.state
+
+    def login(
+        self, username: str, password: str, *, remember: bool = True, nickname: str | None = None
+    ) -> LoginResult:
+        """Logs in and binds this device; ``remember`` keeps the refresh token in the OS keyring."""
+        result = self.session.login(
+            username, password, remember=remember, nickname=nickname, client_version=self.client_version
+        )
+        self.licensing.reset()
+        return result
+
+    def resume(self) -> bool:
+        """Picks up the session remembered on this machine; False when there is none."""
+        return self.session.resume()
+
+    def logout(self) -> None:
+        self.stop_heartbeats()
+        self.session.logout()
+        self.licensing.reset()
+
+    def activate(self, key: str, *, idempotency_key: str | None = None) -> Activation:
+        """Activates a license key on the account (retried safely with the same idempotency key)."""
+        self.session.require()
+        answer = self.session.tokens.authorized(
+            "POST",
+            "/client/licenses/activate",
+            json={"key": key.strip()},
+            headers={"Idempotency-Key": idempotency_key or uuid.uuid4().hex},
+            activating=True,
+        )
+        expiry = parse_time(answer.get("license_expiry"))
+        with self.session.lock:
+            self.state.license_expiry = expiry
+            self.session.save()
+        return Activation(str(answer["license_id"]), expiry, str(answer["role"]), int(answer["device_limit"]))
+
+    def license(self) -> dict[str, Any]:
+        """The server's view of the license now (``GET /client/license``)."""
+        self.session.require()
+        return self.session.tokens.authorized("GET", "/client/license")
+
+    def heartbeat(self) -> LicenseStatus:
+        """One heartbeat now; when the server cannot be reached, the status the latest lease allows."""
+        self.session.require()
+        return self.licensing.heartbeat()
+
+    def status(self) -> LicenseStatus:
+        """The license as the latest verified lease says, without asking the server."""
+        return self.licensing.offline_status()
+
+    def start_heartbeats(
+        self, *, max_interval_s: float | None = None, after: LicenseStatus | None = None
+    ) -> None:
+        """Heartbeats in a background thread, every ``next_heartbeat_s`` (at most ``max_interval_s``);
+        the first one at once, or when due after the heartbeat that returned ``after``."""
+        self.session.require()
+        if self._heartbeats is not None and self._heartbeats.alive:
+            return
+        self.licensing.max_interval_s = max_interval_s
+        first = self.licensing.delay_after(after) if after is not None else 0.0
+        self._heartbeats = HeartbeatThread(
+            self.licensing.beat, on_error=self.callbacks.on_error, first_delay_s=first
+        )
+        self._heartbeats.start()
+
+    def stop_heartbeats(self) -> None:
+        if self._heartbeats is not None:
+            self._heartbeats.stop()
+            self._heartbeats = None
+
+    def close(self) -> None:
+        """Stops the heartbeats and the HTTP connections; the session stays remembered."""
+        self.stop_heartbeats()
+        self.api.close()
+
+    def __enter__(self) -> KeyledgerClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _signed_out(self, code: str) -> None:
+        self.licensing.ended(code)

@@ -1,0 +1,145 @@
+"""The SDK's error tree. Every error the SDK raises on purpose is a ``KeyledgerError``; errors that come
+from a server problem response (RFC 9457) carry its stable ``code`` and HTTP ``status``.
+
+KeyledgerError
+├── ServerUnreachable          no answer from the server (connection, DNS, timeout)
+├── UnexpectedResponse         an answer that is not the API's (5xx without a problem, bad JSON)
+├── ProblemError               the server answered with a problem: ``code``, ``status``, ``detail``
+│   ├── AuthenticationError    401: the caller is not (or no longer) who it claims
+│   │   ├── InvalidCredentials     wrong username or password
+│   │   ├── AccountBanned          the account is banned
+│   │   └── SessionEnded           the session is closed, expired, or its refresh token was reused
+│   ├── AccessRefused          403: e.g. requests from this address are blocked
+│   ├── DeviceLimitReached     409: every device slot of the account is taken
+│   ├── LicenseKeyRejected     404/409 on activation: unknown, already used or not activatable key
+│   ├── RateLimited            429: too many attempts, ``retry_after`` seconds
+│   └── ServerBusy             503: retry shortly
+├── NotLoggedIn                no session on this machine (log in first)
+├── NoDeviceIdentity           not one hardware identifier of this machine is readable
+├── KeyringUnavailable         no secure OS credential store: never falls back to plaintext
+├── LeaseRejected              a lease whose signature, audience, type or device does not verify
+└── WitnessAlarm               the ledger's history is not consistent with a checkpoint seen before
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class KeyledgerError(Exception):
+    """Base of every error the SDK raises on purpose."""
+
+
+class ServerUnreachable(KeyledgerError):
+    """The server could not be reached; the cause is chained."""
+
+
+class UnexpectedResponse(KeyledgerError):
+    """The server answered, but not in the API's shape."""
+
+
+class ProblemError(KeyledgerError):
+    """An RFC 9457 problem from the server, with its stable ``code``."""
+
+    def __init__(self, status: int, code: str, detail: str, problem: dict[str, Any] | None = None) -> None:
+        super().__init__(f"{detail} ({code})")
+        self.status, self.code, self.detail = status, code, detail
+        self.problem = problem or {}
+
+    @property
+    def request_id(self) -> str | None:
+        found = self.problem.get("request_id")
+        return found if isinstance(found, str) else None
+
+
+class AuthenticationError(ProblemError):
+    """401: not authenticated."""
+
+
+class InvalidCredentials(AuthenticationError):
+    """Wrong username or password."""
+
+
+class AccountBanned(AuthenticationError):
+    """The account is banned."""
+
+
+class SessionEnded(AuthenticationError):
+    """The session was closed (logout, revocation, device release), expired, or its refresh token reused."""
+
+
+class AccessRefused(ProblemError):
+    """403: refused whoever asks (e.g. a blocked address)."""
+
+
+class DeviceLimitReached(ProblemError):
+    """409: the account has no free device slot."""
+
+
+class LicenseKeyRejected(ProblemError):
+    """The license key is unknown, already activated or not activatable."""
+
+
+class RateLimited(ProblemError):
+    """429: too many attempts."""
+
+    @property
+    def retry_after(self) -> float | None:
+        found = self.problem.get("retry_after")
+        return float(found) if isinstance(found, int | float) else None
+
+
+class ServerBusy(ProblemError):
+    """503: the server is busy; retry shortly."""
+
+
+class NotLoggedIn(KeyledgerError):
+    """No session is stored on this machine."""
+
+
+class NoDeviceIdentity(KeyledgerError):
+    """No component of the fingerprint is readable (there is no random fallback)."""
+
+
+class KeyringUnavailable(KeyledgerError):
+    """No secure credential store; the message says how to get one."""
+
+
+class LeaseRejected(KeyledgerError):
+    """A lease that does not verify: never trusted, never kept."""
+
+
+class WitnessAlarm(KeyledgerError):
+    """The ledger history the server shows now does not extend the one it showed before."""
+
+
+SESSION_ENDED_CODES = frozenset({"session_closed", "session_expired", "refresh_token_reused"})
+LICENSE_KEY_CODES = frozenset({"license_already_activated", "license_not_activatable"})
+
+
+def _class_for(status: int, code: str) -> type[ProblemError]:
+    if code == "invalid_credentials":
+        return InvalidCredentials
+    if code == "account_banned":
+        return AccountBanned
+    if code in SESSION_ENDED_CODES:
+        return SessionEnded
+    if code == "device_limit_reached":
+        return DeviceLimitReached
+    if code in LICENSE_KEY_CODES:
+        return LicenseKeyRejected
+    by_status: dict[int, type[ProblemError]] = {
+        401: AuthenticationError,
+        403: AccessRefused,
+        429: RateLimited,
+        503: ServerBusy,
+    }
+    return by_status.get(status, ProblemError)
+
+
+def problem_error(status: int, problem: dict[str, Any], *, activating: bool = False) -> ProblemError:
+    """The SDK error for a problem response; a 404 while activating means an unknown key."""
+    code = str(problem.get("code") or f"http_{status}")
+    detail = str(problem.get("detail") or problem.get("title") or f"HTTP {status}")
+    cls = LicenseKeyRejected if activating and status == 404 else _class_for(status, code)
+    return cls(status, code, detail, problem)

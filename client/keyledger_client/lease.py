@@ -1,0 +1,84 @@
+"""The signed lease a heartbeat returns: an EdDSA JWT (``typ`` lease, ``aud`` keyledger-lease) that the
+client verifies against the server's JWKS key, online and offline alike. A lease that does not verify is
+never kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import jwt
+
+from keyledger_client.errors import LeaseRejected
+
+LEASE_AUDIENCE = "keyledger-lease"
+REQUIRED = ["iss", "aud", "sub", "sid", "did", "jti", "typ", "iat", "nbf", "exp", "valid"]
+
+
+@dataclass(frozen=True)
+class Lease:
+    token: str
+    valid: bool
+    code: str | None
+    license_expiry: datetime | None
+    issued_at: datetime
+    expires_at: datetime
+    device_id: str
+    session_id: str
+
+
+def jwk_for(token: str, jwks: dict[str, Any]) -> Any:
+    """The public key of the JWKS entry whose ``kid`` signed ``token`` (EdDSA only)."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise LeaseRejected("not a JWT") from None
+    if header.get("alg") != "EdDSA":
+        raise LeaseRejected("the lease is not signed with EdDSA")
+    keys = jwks.get("keys") if isinstance(jwks, dict) else None
+    for entry in keys if isinstance(keys, list) else []:
+        if isinstance(entry, dict) and entry.get("kid") == header.get("kid"):
+            try:
+                return jwt.PyJWK(entry, algorithm="EdDSA").key
+            except jwt.PyJWTError:
+                raise LeaseRejected("the JWKS key is not an Ed25519 key") from None
+    raise LeaseRejected("unknown signing key")
+
+
+def verify_lease(token: str, jwks: dict[str, Any], device_id: str | None) -> Lease:
+    """The lease, if its signature, audience, type and device verify; times are judged by the caller
+    (with the server's time, not this machine's)."""
+    key = jwk_for(token, jwks)
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=["EdDSA"],
+            audience=LEASE_AUDIENCE,
+            options={"require": REQUIRED, "verify_exp": False, "verify_nbf": False, "verify_iat": False},
+        )
+    except jwt.PyJWTError as error:
+        raise LeaseRejected(f"the lease does not verify: {type(error).__name__}") from None
+    if claims.get("typ") != "lease":
+        raise LeaseRejected("not a lease")
+    if device_id is not None and claims.get("did") != device_id:
+        raise LeaseRejected("the lease is for another device")
+    return _lease(token, claims)
+
+
+def _lease(token: str, claims: dict[str, Any]) -> Lease:
+    try:
+        expiry = claims.get("license_expiry")
+        return Lease(
+            token=token,
+            valid=claims["valid"] is True,
+            code=str(claims["code"]) if claims.get("code") else None,
+            license_expiry=datetime.fromisoformat(expiry) if isinstance(expiry, str) else None,
+            issued_at=datetime.fromtimestamp(int(claims["iat"]), UTC),
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+            device_id=str(claims["did"]),
+            session_id=str(claims["sid"]),
+        )
+    except (TypeError, ValueError):
+        raise LeaseRejected("malformed lease claims") from None

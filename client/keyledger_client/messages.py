@@ -1,0 +1,79 @@
+"""One clear line for every failure a user can meet, keyed by the server's stable codes and the SDK's
+own reasons."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from keyledger_client.errors import (
+    KeyledgerError,
+    KeyringUnavailable,
+    NotLoggedIn,
+    ProblemError,
+    RateLimited,
+    ServerUnreachable,
+)
+from keyledger_client.types import LicenseStatus
+
+ACTIVATE = "activate a key with `keyledger-client activate KEY`"
+LOG_IN_AGAIN = "log in again with `keyledger-client login`"
+BY_CODE = {
+    "invalid_credentials": "Wrong username or password.",
+    "account_banned": "Access refused: this account is banned. Contact the vendor's support.",
+    "device_limit_reached": (
+        "Device limit reached: every device slot of this account is in use. Ask your administrator to "
+        "release a device, or " + ACTIVATE + " that allows more devices."
+    ),
+    "session_closed": "Your session was closed (logged out, revoked or device released): "
+    + LOG_IN_AGAIN
+    + ".",
+    "session_expired": "Your session has expired: " + LOG_IN_AGAIN + ".",
+    "refresh_token_reused": "Your session was ended for safety (its token was used twice): "
+    + LOG_IN_AGAIN
+    + ".",
+    "ip_blocked": "Requests from this network address are blocked; try again later or contact support.",
+    "not_found": "Unknown license key: check it for typos.",
+    "license_already_activated": "This license key has already been activated.",
+    "license_not_activatable": "This license key cannot be activated (it was revoked or suspended).",
+    "license_suspended": "Your license is suspended. Contact the vendor's support.",
+    "no_license": "No license on this account yet: " + ACTIVATE + ".",
+    "device_released": "This device was released from your account: " + LOG_IN_AGAIN + ".",
+    "grace_expired": (
+        "The server has not been reachable for too long and the offline grace period has ended: reconnect."
+    ),
+    "clock_rollback": (
+        "This computer's clock was set back, so the license cannot be checked offline: "
+        "fix the clock or reconnect."
+    ),
+    "no_lease": "The license was never checked on this device: connect to the server once.",
+    "busy": "The server is busy; try again in a moment.",
+}
+
+
+def license_expired(expiry: datetime | None) -> str:
+    when = f" on {expiry:%Y-%m-%d %H:%M} UTC" if expiry else ""
+    return f"Your license expired{when}: {ACTIVATE}."
+
+
+def for_status(status: LicenseStatus) -> str:
+    """Why the license is not valid, in one line."""
+    if status.reason == "license_expired":
+        return license_expired(status.license_expiry)
+    return BY_CODE.get(status.reason or "", f"The license is not valid ({status.reason}).")
+
+
+def for_error(error: KeyledgerError, server: str | None = None) -> str:
+    """The line a user sees for an SDK error."""
+    if isinstance(error, ServerUnreachable):
+        where = f" at {server}" if server else ""
+        return f"Cannot reach the Keyledger server{where}: check the address and your network connection."
+    if isinstance(error, NotLoggedIn):
+        return "Not logged in: run `keyledger-client login`."
+    if isinstance(error, KeyringUnavailable):
+        return str(error)
+    if isinstance(error, RateLimited):
+        wait = f" in {error.retry_after:.0f} s" if error.retry_after else " later"
+        return f"Too many attempts: try again{wait}."
+    if isinstance(error, ProblemError):
+        return BY_CODE.get(error.code, f"The server refused: {error.detail} ({error.code}).")
+    return f"{type(error).__name__}: {error}"

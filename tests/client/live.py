@@ -1,0 +1,86 @@
+"""The real Keyledger app (``create_app`` over a fresh SQLite ledger, fast password hashing) served by
+uvicorn on a loopback port, and an admin that drives it over HTTP."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from api.app import build_services, create_app
+from api.settings import Settings
+from domain.context import AuditContext
+from domain.ledger.service import Ledger
+from domain.roles import Role
+from tests.client.fakes import PASSWORD
+from tests.stores import make_ledger, sqlite_env
+
+START_TIMEOUT_S = 30.0
+
+
+@dataclass
+class Live:
+    url: str
+    ledger: Ledger
+
+    def register(self, username: str, role: Role = Role.USER) -> str:
+        written = self.ledger.register(username, PASSWORD, role, datetime.now(UTC), AuditContext("test"))
+        return str(written.value)
+
+
+@contextmanager
+def live_server(directory: Path) -> Iterator[Live]:
+    """Serves the real app on 127.0.0.1 until the block ends (then the port refuses connections)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    ledger = make_ledger(sqlite_env(directory))
+    settings = Settings(data_dir=directory / "data", insecure_dev_cookies=True)
+    app = create_app(services=build_services(settings, ledger=ledger))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not server.started and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert server.started, "uvicorn did not start"
+        yield Live(f"http://127.0.0.1:{sock.getsockname()[1]}", ledger)
+    finally:
+        server.should_exit = True
+        thread.join(START_TIMEOUT_S)
+        sock.close()
+        ledger.close()
+
+
+class Admin:
+    """An admin's browser session: cookie plus CSRF token."""
+
+    def __init__(self, live: Live) -> None:
+        live.register("root", Role.ADMIN)
+        self.http = httpx.Client(base_url=live.url, timeout=10)
+        answer = self.http.post("/auth/login", json={"username": "root", "password": PASSWORD})
+        assert answer.status_code == 200, answer.text
+        self.http.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
+
+    def issue_key(self, days: int = 30, device_limit: int = 1) -> str:
+        answer = self.http.post("/admin/licenses", json={"days": days, "device_limit": device_limit})
+        assert answer.status_code == 201, answer.text
+        key: str = answer.json()["keys"][0]["key"]
+        return key
+
+    def ban(self, account_id: str) -> None:
+        answer = self.http.post(f"/admin/users/{account_id}/ban", json={"reason": "chargeback"})
+        assert answer.status_code == 200, answer.text
+
+    def close(self) -> None:
+        self.http.close()
