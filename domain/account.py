@@ -140,7 +140,12 @@ class Account(Aggregate):
             self._role_changed(role=role.value, context=ctx.as_event_data(), timestamp=now)
 
     def set_device_limit(self, limit: int, now: datetime, ctx: AuditContext) -> None:
+        """Sets the limit; never below the devices bound now (release some first)."""
         check_device_limit(limit)
+        if limit < len(self.device_ids):
+            raise Conflict(
+                f"{len(self.device_ids)} devices are bound; release some before lowering the limit to {limit}"
+            )
         self._device_limit_set(device_limit=limit, context=ctx.as_event_data(), timestamp=now)
 
     def ban(self, until: datetime | None, now: datetime, ctx: AuditContext) -> list[UUID]:

@@ -32,6 +32,15 @@ def network_of(address: str) -> str:
     return str(ip)
 
 
+def is_address(text: str) -> bool:
+    """Whether ``text`` is an IP address or network."""
+    try:
+        network_of(text)
+    except InvalidInput:
+        return False
+    return True
+
+
 class IpAddress(Aggregate):
     class Tracked(Aggregate.Created):
         address: str

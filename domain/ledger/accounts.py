@@ -11,7 +11,7 @@ from domain.credentials import PASSWORD_MAX, check_password, check_username, use
 from domain.errors import InvalidCredentials, InvalidInput, UsernameTaken
 from domain.idempotency import IdempotencyRecord
 from domain.index import IndexEntry, IndexKind
-from domain.ip_address import IpAddress, network_of
+from domain.ip_address import IpAddress, is_address, network_of
 from domain.ledger.base import LedgerBase, Written, request_digest, retried
 from domain.roles import Role
 from domain.session import CloseReason, Session
@@ -62,7 +62,7 @@ class AccountCommands(LedgerBase):
             record = IdempotencyRecord.record(
                 record_id=record_id,
                 command="register",
-                request_digest=request_digest(request),
+                request_digest=request_digest(self.digests, request),
                 result={"account_id": str(account_id)},
                 now=now,
             )
@@ -134,7 +134,7 @@ class AccountCommands(LedgerBase):
         if account is not None:
             account.fail_login(now, ctx)
         address = None
-        if ctx.client_ip:
+        if ctx.client_ip and is_address(ctx.client_ip):
             address = self.address_for(ctx.client_ip, now)
             address.fail_login(account_id, now, ctx)
         return self.commit(None, account, address)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import base64
 import functools
-import hashlib
 import json
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +23,7 @@ from domain.errors import ConcurrencyExhausted, NotFound
 from domain.idempotency import IdempotencyRecord, check_idempotency_key
 from domain.index import IndexEntry, IndexKind
 
+log = logging.getLogger("keyledger.ledger")
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
 P = ParamSpec("P")
@@ -53,9 +54,10 @@ def retried(method: Callable[P, Written[T]]) -> Callable[P, Written[T]]:
     return wrapper
 
 
-def request_digest(request: dict[str, Any]) -> str:
-    """A digest of a command's arguments, to tell a retry from a different request."""
-    return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
+def request_digest(digests: Digests, request: dict[str, Any]) -> str:
+    """A keyed digest of a command's arguments, to tell a retry from a different request (keyed: the
+    arguments may be personal data, such as a username)."""
+    return digests.digest("idempotency-request", json.dumps(request, sort_keys=True, default=str))
 
 
 class LedgerBase(Application[UUID]):
@@ -115,7 +117,10 @@ class LedgerBase(Application[UUID]):
         position = max((r.notification.id for r in recordings), default=None)
         if position is not None:
             for listener in self.listeners:
-                listener(position)
+                try:
+                    listener(position)
+                except Exception:  # the write is committed; a failing listener must not turn it into an error
+                    log.exception("a ledger listener failed")
         return Written(value, position)
 
     def previous_result(
@@ -130,4 +135,4 @@ class LedgerBase(Application[UUID]):
         record = self.find(IdempotencyRecord, record_id)
         if record is None:
             return record_id, None
-        return record_id, record.replay(command, request_digest(request))
+        return record_id, record.replay(command, request_digest(self.digests, request))

@@ -124,7 +124,7 @@ class LicenseCommands(LedgerBase):
             record = IdempotencyRecord.record(
                 record_id=record_id,
                 command="activate",
-                request_digest=request_digest(request),
+                request_digest=request_digest(self.digests, request),
                 result={"license_id": str(lic.id), "expires_at": activation.expires_at.isoformat()},
                 now=now,
             )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from domain.expiry import expiry_of
 from domain.ledger.accounts import AccountCommands
 from domain.ledger.addresses import AddressCommands
 from domain.ledger.devices import DeviceCommands
@@ -30,13 +31,18 @@ class Ledger(
     """Commands return ``Written`` (their result and the notification id they produced)."""
 
     def license_state(self, account_id: UUID, now: datetime) -> LicenseState:
-        """``no_license``, ``license_suspended`` or ``license_expired``, else valid."""
+        """Valid while the time of the licenses that are not suspended has not run out; otherwise
+        ``license_suspended`` (if a suspension is what stands in the way), ``license_expired`` or
+        ``no_license``."""
         account = self.account(account_id)
-        license_ids = {grant.license_id for grant in account.grants}
-        if not license_ids or account.license_expiry is None:
+        if not account.grants or account.license_expiry is None:
             return LicenseState(False, "no_license", None)
-        if any(self.load(License, lid, "license").suspended for lid in license_ids):
+        suspended = {
+            g.license_id for g in account.grants if self.load(License, g.license_id, "license").suspended
+        }
+        usable = expiry_of(g for g in account.grants if g.license_id not in suspended)
+        if usable is not None and usable > now:
+            return LicenseState(True, None, usable)
+        if suspended and account.license_expiry > now:
             return LicenseState(False, "license_suspended", account.license_expiry)
-        if account.license_expiry <= now:
-            return LicenseState(False, "license_expired", account.license_expiry)
-        return LicenseState(True, None, account.license_expiry)
+        return LicenseState(False, "license_expired", usable or account.license_expiry)

@@ -100,13 +100,14 @@ def test_attach_device_beyond_the_limit_is_refused() -> None:
     assert account.device_ids == DEVICES[:3]
 
 
-def test_lowering_the_limit_keeps_devices_but_blocks_new_ones() -> None:
-    """Devices already bound stay; the lower limit applies to the next attachment."""
-    account = registered(Role.VIP)
+def test_the_limit_cannot_go_below_the_bound_devices() -> None:
+    """Lowering the limit below the devices bound now is refused (release first); down to them is fine."""
+    account = given(registered(Role.VIP))
     account.attach_device(DEVICES[0], NOW, CTX)
     account.attach_device(DEVICES[1], NOW, CTX)
-    account.set_device_limit(1, NOW, CTX)
-    account = given(account)
+    with pytest.raises(Conflict):
+        account.set_device_limit(1, NOW, CTX)
+    account.set_device_limit(2, NOW, CTX)
     assert account.device_ids == DEVICES[:2]
     with pytest.raises(DeviceLimitReached):
         account.attach_device(DEVICES[2], NOW, CTX)

@@ -60,8 +60,16 @@ class AccountMachine(RuleBasedStateMachine):
 
     @rule(limit=device_limits())
     def set_limit(self, limit: int) -> None:
-        self.account.set_device_limit(limit, self.now, CTX)
+        bound = len(self.account.device_ids)
+        try:
+            self.account.set_device_limit(limit, self.now, CTX)
+        except Conflict:
+            assert limit < bound
         self._new_events()
+
+    @invariant()
+    def active_devices_never_exceed_the_limit(self) -> None:
+        assert len(self.account.device_ids) <= self.account.device_limit
 
     @rule(hours=ban_hours())
     def ban(self, hours: int | None) -> None:

@@ -217,3 +217,19 @@ def test_license_state_codes(ledger: Ledger, now: datetime, ctx: AuditContext) -
     assert ledger.license_state(alice, now + 30 * DAY - timedelta(seconds=1)).valid
     expired = ledger.license_state(alice, now + 30 * DAY)
     assert (expired.valid, expired.code, expired.expires_at) == (False, "license_expired", now + 30 * DAY)
+
+
+def test_a_suspended_license_does_not_mask_another_ones_time(
+    ledger: Ledger, now: datetime, ctx: AuditContext
+) -> None:
+    """With one of two licenses suspended, the account stays valid on the other one's days alone."""
+    account = registered(ledger, now, ctx)
+    first, second = issued_key(ledger, now, ctx, days=30), issued_key(ledger, now, ctx, days=10)
+    ledger.activate_license(account, first.key, now, ctx)
+    ledger.activate_license(account, second.key, now, ctx)
+    ledger.suspend_license(first.license_id, now, ctx)
+    state = ledger.license_state(account, now + timedelta(days=5))
+    assert (state.valid, state.expires_at) == (True, now + timedelta(days=10))
+    late = ledger.license_state(account, now + timedelta(days=11))
+    assert (late.valid, late.code) == (False, "license_suspended")
+    assert ledger.license_state(account, now + timedelta(days=41)).code == "license_expired"
