@@ -9,8 +9,10 @@ from fastapi import FastAPI
 
 from api.background import build_background
 from api.body_limit import BodyLimitMiddleware
+from api.checkpoint_key import load_notary
 from api.errors import install_error_handlers
 from api.keyfiles import load_index_key
+from api.ledger_log import LedgerLog
 from api.passwords import Argon2Hasher, GatedHasher, PasswordSeal
 from api.readmodels import ReadModels
 from api.request_ids import RequestIdMiddleware
@@ -27,6 +29,7 @@ from api.routes import (
     health,
     web_auth,
 )
+from api.routes import ledger as ledger_routes
 from api.security_headers import SecurityHeadersMiddleware
 from api.services import Clock, Services, utc_now
 from api.settings import Settings
@@ -38,8 +41,10 @@ from domain.ledger.service import Ledger
 from projections import catalogue
 from projections.runner import Catchup
 from projections.store import ReadStore
-from workers.background import Background
+from workers.background import Background, ClosedOnStop
 from workers.events import LedgerEvents
+from workers.ledger_db import ledger_db
+from workers.merkle_store import TreeStore
 
 ROUTERS = (
     health,
@@ -53,6 +58,7 @@ ROUTERS = (
     admin_ip_blocks,
     dashboard,
     audit,
+    ledger_routes,
 )
 
 
@@ -73,9 +79,13 @@ def build_services(
     catchup = Catchup(store, catalogue.ALL, LedgerEvents(ledger))
     catchup.create_tables()
     presence = build_presence(settings)
-    background: list[Background] = []
+    tree = TreeStore(ledger_db(ledger))
+    if not settings.database_url:  # the embedded default creates its tables; PostgreSQL: db upgrade
+        tree.create_tables()
+    notary = load_notary(settings)
+    background: list[Background] = [ClosedOnStop("ledger-tree", tree.db.close)]
     if settings.inprocess_workers or not settings.database_url:
-        background = build_background(settings, ledger, catchup, presence, clock)
+        background += build_background(settings, ledger, catchup, presence, clock, tree=tree, notary=notary)
     return Services(
         settings=settings,
         ledger=ledger,
@@ -85,6 +95,7 @@ def build_services(
         tokens=TokenService(load_signing_key(settings.data_dir), settings.issuer),
         reads=ReadModels(store, catchup),
         background=background,
+        ledger_log=LedgerLog(tree, notary.verifier_key(), ledger),
     )
 
 

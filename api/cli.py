@@ -15,7 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from api.background import WORKER_NAMES, build_background
+from api.checkpoint_key import CHECKPOINT_KEY_FILE, generate_checkpoint_key
 from api.keyfiles import INDEX_KEY_FILE, KeyFileError, generate_index_key
+from api.ledger_verify import create_tables, ledger_verify
 from api.services import utc_now
 from api.settings import Settings
 from api.signing import SIGNING_KEY_FILE, generate_signing_key
@@ -40,13 +42,18 @@ def cli_context() -> AuditContext:
 
 
 def db_upgrade(_: argparse.Namespace, settings: Settings) -> int:
-    build_ledger(settings, create_tables=True).close()
+    """Creates the event tables and the Merkle tree tables, and makes all of them append-only."""
+    create_tables(settings)
     print("database is up to date")
     return 0
 
 
 def keys_generate(_: argparse.Namespace, settings: Settings) -> int:
-    generators = ((INDEX_KEY_FILE, generate_index_key), (SIGNING_KEY_FILE, generate_signing_key))
+    generators = (
+        (INDEX_KEY_FILE, generate_index_key),
+        (SIGNING_KEY_FILE, generate_signing_key),
+        (CHECKPOINT_KEY_FILE, generate_checkpoint_key),
+    )
     written = [settings.data_dir / name for name, generate in generators if generate(settings.data_dir)]
     for path in written:
         print(f"wrote {path}")
@@ -97,8 +104,9 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
     generate_index_key(settings.data_dir)
     generate_signing_key(settings.data_dir)
+    generate_checkpoint_key(settings.data_dir)
     if not settings.database_url:
-        build_ledger(settings, create_tables=True).close()
+        create_tables(settings)
     app = create_app(settings)
     where = (settings.database_url and "PostgreSQL") or f"SQLite in {settings.data_dir.resolve()}"
     print(f"keyledger listening on http://{args.host}:{args.port} (store: {where})", flush=True)
@@ -183,6 +191,12 @@ def parser() -> argparse.ArgumentParser:
     rebuild = proj.add_parser("rebuild", help="replay every event into fresh read-model tables")
     rebuild.add_argument("--verify", action="store_true", help="compare a rebuild with the live tables")
     rebuild.set_defaults(run=projections_rebuild)
+    ledger = groups.add_parser("ledger", help="the verifiable ledger").add_subparsers(
+        dest="action", required=True
+    )
+    ledger.add_parser(
+        "verify", help="verify the live store against its latest signed checkpoint"
+    ).set_defaults(run=ledger_verify)
     run = groups.add_parser("serve", help="run the HTTP API")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)

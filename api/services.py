@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from api.ledger_log import LedgerLog
 from api.readmodels import ReadModels
 from api.settings import Settings
 from api.tokens import TokenService
@@ -31,3 +32,4 @@ class Services:
     clock: Clock
     reads: ReadModels
     background: list[Background]
+    ledger_log: LedgerLog

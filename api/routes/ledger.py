@@ -1,0 +1,153 @@
+"""The verifiable ledger (DESIGN §8). Who may call what:
+
+- ``/ledger/public-key``: anyone (a public key; witnesses pin it out of band).
+- ``/ledger/checkpoint`` and ``/ledger/proofs/*``: every authenticated desktop client (bearer token:
+  every client is a witness) and admins (web session).
+- ``/ledger/export``: admins only (it carries every event, personal data included).
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
+from keyledger_client.verifier import parse_checkpoint
+from pydantic import BaseModel
+
+from api.deps import AppServices, CurrentAdmin, admin_principal, resolve_client, web_principal
+from api.ledger_log import ProofUnavailable
+from api.problems import ApiError, responses
+
+router = APIRouter(prefix="/ledger", tags=["ledger"])
+EXPORT_MEDIA_TYPE = "text/plain; charset=us-ascii"
+
+
+def witness(request: Request, svc: AppServices) -> str:
+    """A desktop client by its bearer token, else an admin by the web session; the caller's id."""
+    if request.headers.get("authorization"):
+        return str(resolve_client(request, svc).account.id)
+    return str(admin_principal(web_principal(request, svc)).account.id)
+
+
+Witness = Annotated[str, Depends(witness)]
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def out_of_range(error: ProofUnavailable) -> ApiError:
+    return ApiError(422, "out_of_range", str(error))
+
+
+class CheckpointOut(BaseModel):
+    origin: str
+    tree_size: int
+    root_hash: str
+    note: str
+    signed_at: str
+
+
+class InclusionOut(BaseModel):
+    index: int
+    tree_size: int
+    leaf: str
+    proof: list[str]
+
+
+class ConsistencyOut(BaseModel):
+    first: int
+    second: int
+    proof: list[str]
+
+
+class PublicKeyOut(BaseModel):
+    origin: str
+    algorithm: str
+    public_key: str
+    verifier_key: str
+
+
+@router.get("/checkpoint", response_model=CheckpointOut, responses=responses(401, 403, 404))
+def checkpoint(caller: Witness, svc: AppServices) -> CheckpointOut:
+    """The latest signed checkpoint: a C2SP signed note of the tree's origin, size and root."""
+    found = svc.ledger_log.checkpoint()
+    if found is None:
+        raise ApiError(404, "no_checkpoint", "nothing has been sealed yet")
+    body = parse_checkpoint(found.note[: found.note.rfind("\n\n") + 1])
+    return CheckpointOut(
+        origin=body.origin,
+        tree_size=found.size,
+        root_hash=b64(found.root),
+        note=found.note,
+        signed_at=found.signed_at,
+    )
+
+
+@router.get("/proofs/inclusion", response_model=InclusionOut, responses=responses(401, 403, 422))
+def inclusion(
+    caller: Witness,
+    svc: AppServices,
+    index: Annotated[int, Query(ge=0)],
+    tree_size: Annotated[int, Query(ge=1)],
+) -> InclusionOut:
+    """The leaf bytes at ``index`` and the RFC 6962 audit path to the root of ``tree_size`` leaves."""
+    try:
+        leaf, proof = svc.ledger_log.inclusion(index, tree_size)
+    except ProofUnavailable as error:
+        raise out_of_range(error) from None
+    return InclusionOut(index=index, tree_size=tree_size, leaf=b64(leaf), proof=[b64(h) for h in proof])
+
+
+@router.get("/proofs/consistency", response_model=ConsistencyOut, responses=responses(401, 403, 422))
+def consistency(
+    caller: Witness,
+    svc: AppServices,
+    first: Annotated[int, Query(ge=0)],
+    second: Annotated[int, Query(ge=0)],
+) -> ConsistencyOut:
+    """The RFC 6962 consistency proof that the tree of ``first`` leaves is a prefix of ``second``."""
+    try:
+        proof = svc.ledger_log.consistency(first, second)
+    except ProofUnavailable as error:
+        raise out_of_range(error) from None
+    return ConsistencyOut(first=first, second=second, proof=[b64(h) for h in proof])
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={**responses(401, 403, 422), 200: {"content": {EXPORT_MEDIA_TYPE: {}}}},
+)
+def export(
+    admin: CurrentAdmin,
+    svc: AppServices,
+    start: Annotated[int, Query(ge=0)] = 0,
+    end: Annotated[int | None, Query(ge=0, description="default: the latest signed size")] = None,
+) -> StreamingResponse:
+    """Leaves [start, end) with their decoded events, framed by the latest signed checkpoint (format
+    in docs/ledger.md); streamed in constant memory."""
+    try:
+        frame = svc.ledger_log.frame(start, end)
+    except ProofUnavailable as error:
+        raise out_of_range(error) from None
+    name = f"keyledger-export-{frame.start}-{frame.end}.txt"
+    return StreamingResponse(
+        svc.ledger_log.export(frame),
+        media_type=EXPORT_MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/public-key", response_model=PublicKeyOut)
+def public_key(svc: AppServices) -> PublicKeyOut:
+    """The checkpoint key: raw Ed25519 (base64) and the C2SP verifier key that witnesses pin."""
+    key = svc.ledger_log.key
+    return PublicKeyOut(
+        origin=key.name,
+        algorithm="Ed25519",
+        public_key=b64(key.public_key.public_bytes_raw()),
+        verifier_key=svc.ledger_log.verifier_key(),
+    )

@@ -1,0 +1,115 @@
+"""``keyledger db upgrade`` (tree tables, append-only triggers), ``keys generate`` (the checkpoint key)
+and ``keyledger ledger verify`` on the live store, on the embedded default and on PostgreSQL."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from api.background import WORKER_NAMES
+from api.checkpoint_key import CHECKPOINT_KEY_FILE, load_notary
+from api.cli import main
+from api.settings import Settings
+from api.stores import build_ledger
+from tests.ledger_proofs.sealing import populate
+from tests.stores import PG_DSN, pg_schema
+from workers.ledger_db import ledger_db
+from workers.merkle_store import TreeStore
+from workers.sealer import Sealer
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def settings(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
+    """Settings through the environment: a data dir, and for PostgreSQL a fresh schema."""
+    monkeypatch.setenv("KEYLEDGER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("KEYLEDGER_LEDGER_ORIGIN", "cli.test.example/log")
+    if request.param == "sqlite":
+        monkeypatch.delenv("KEYLEDGER_DATABASE_URL", raising=False)
+        yield Settings()
+        return
+    with pg_schema() as schema:
+        monkeypatch.setenv("KEYLEDGER_DATABASE_URL", f"{PG_DSN}?schema={schema}")
+        yield Settings()
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def seal(settings: Settings) -> None:
+    """Some events, sealed with the data dir's checkpoint key."""
+    ledger = build_ledger(settings)
+    populate(ledger, 2)
+    sealer = Sealer(TreeStore(ledger_db(ledger)), load_notary(settings), lambda: datetime.now(UTC))
+    sealer.seal_all()
+    sealer.tree.db.close()
+    ledger.close()
+
+
+def test_keys_generate_writes_the_checkpoint_key(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The checkpoint key is generated once, readable by its owner only."""
+    code, out, _ = run(capsys, "keys", "generate")
+    path = settings.data_dir / CHECKPOINT_KEY_FILE
+    assert code == 0
+    assert str(path) in out
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_ledger_verify_passes_then_catches_a_tampered_event(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After the upgrade the event table refuses UPDATE; with the guard dropped, an event rewritten in
+    place is caught by ``keyledger ledger verify`` (exit 5)."""
+    assert run(capsys, "db", "upgrade")[0] == 0
+    seal(settings)
+    code, out, _ = run(capsys, "ledger", "verify")
+    assert code == 0
+    assert out.startswith("verified: 8 leaves")
+    assert "0 events not yet sealed" in out
+    db = ledger_db(ledger := build_ledger(settings))
+    tamper = f"UPDATE {db.events_table} SET state = ? WHERE {db.id_column} = 3"  # noqa: S608 -- table names are constants
+    with pytest.raises(Exception, match="append-only"), db.write() as tx:
+        tx.execute(tamper, [b'{"forged":true}'])
+    with db.write() as tx:
+        if db.dialect == "postgres":
+            tx.execute(f"ALTER TABLE {db.events_table} DISABLE TRIGGER {db.events_table}_append_only")
+        else:
+            tx.execute(f"DROP TRIGGER {db.events_table}_no_update")
+        tx.execute(tamper, [b'{"forged":true}'])
+    db.close()
+    ledger.close()
+    code, _, err = run(capsys, "ledger", "verify")
+    assert code == 5
+    assert "mismatch at leaf 2" in err
+
+
+def test_the_sealer_is_a_worker(settings: Settings) -> None:
+    """``keyledger worker sealer`` exists and ``worker all`` runs it."""
+    assert "sealer" in WORKER_NAMES
+    assert settings.ledger_origin == "cli.test.example/log"
+
+
+@pytest.mark.usefixtures("settings")
+def test_a_signer_key_from_settings_must_carry_the_origin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """KEYLEDGER_CHECKPOINT_SIGNER_KEY is used when set; named for another origin it is refused."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: PLC0415
+
+    from workers.notary import signer_key_text  # noqa: PLC0415 -- only this test builds signer keys
+
+    private = Ed25519PrivateKey.generate()
+    monkeypatch.setenv("KEYLEDGER_CHECKPOINT_SIGNER_KEY", signer_key_text("cli.test.example/log", private))
+    assert load_notary(Settings()).verifier_key_text().startswith("cli.test.example/log+")
+    monkeypatch.setenv("KEYLEDGER_CHECKPOINT_SIGNER_KEY", signer_key_text("other.example/log", private))
+    assert run(capsys, "ledger", "verify")[0] == 1
