@@ -152,6 +152,8 @@ class Account(Aggregate):
         """Bans the account and returns the sessions it closed (the caller closes each Session)."""
         if not ctx.reason:
             raise InvalidInput("reason", "a ban needs a reason")
+        if until is not None and until.tzinfo is None:
+            raise InvalidInput("until", "give a time with its UTC offset")
         if until is not None and until <= now:
             raise InvalidInput("until", "a ban must end in the future")
         closed = list(self.open_session_ids)

@@ -76,6 +76,8 @@ class IpAddress(Aggregate):
     def block(self, until: datetime | None, now: datetime, ctx: AuditContext) -> None:
         if not ctx.reason:
             raise InvalidInput("reason", "a block needs a reason")
+        if until is not None and until.tzinfo is None:
+            raise InvalidInput("until", "give a time with its UTC offset")
         if until is not None and until <= now:
             raise InvalidInput("until", "a block must end in the future")
         self._blocked(until=until, context=ctx.as_event_data(), timestamp=now)

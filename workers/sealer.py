@@ -25,7 +25,7 @@ from workers.projector import advisory_lock
 
 log = logging.getLogger("keyledger.sealer")
 POLL_INTERVAL_S = 0.25
-COALESCE_S = 0.05
+COALESCE_S = 0.2  # commits landing within this share one sealing pass (keeps the 1 s checkpoint bound)
 SETTLE_S = 30.0
 SWEEP_S = 300.0
 BATCH = 2000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 import pytest
@@ -114,3 +115,10 @@ def test_rebanning_replaces_the_end() -> None:
     account.ban(None, later(hours=1), CTX)
     assert then(account) == [Account.Banned]
     assert account.is_banned(later(days=365))
+
+
+def test_a_ban_end_without_a_timezone_is_refused() -> None:
+    """A ban's end must carry its UTC offset; a naive time is invalid input, not a crash."""
+    account = given(registered())
+    with pytest.raises(InvalidInput):
+        account.ban(datetime(2030, 1, 1), NOW, CTX)
