@@ -6,9 +6,25 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from tests.bench import w3_commands
+from tests.bench import (
+    w1_heartbeats,
+    w3_commands,
+    w4_projections,
+    w5_ledger,
+    w7_passwords,
+    w9_tokens,
+    w10_nats,
+)
 
-BENCHMARKS: dict[str, Callable[[], None]] = {w3_commands.NAME: w3_commands.main}
+BENCHMARKS: dict[str, Callable[[], None]] = {
+    w1_heartbeats.NAME: w1_heartbeats.main,
+    w3_commands.NAME: w3_commands.main,
+    w4_projections.NAME: w4_projections.main,
+    w5_ledger.NAME: w5_ledger.main,
+    w7_passwords.NAME: w7_passwords.main,
+    w9_tokens.NAME: w9_tokens.main,
+    w10_nats.NAME: w10_nats.main,
+}
 
 
 def main(names: list[str]) -> None:
