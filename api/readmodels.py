@@ -40,5 +40,5 @@ class ReadModels:
 
     def query(self, position: int | None, run: Callable[[Tx], T]) -> T:
         self.wait_for(position)
-        with self.store.transaction() as tx:
+        with self.store.snapshot() as tx:
             return run(tx)

@@ -53,26 +53,28 @@ class Catchup:
                 ensure_tracking(tx, projection.name)
 
     def positions(self) -> dict[str, int]:
-        with self.store.transaction() as tx:
+        with self.store.snapshot() as tx:
             return {p.name: tracked_position(tx, p.name) for p in self.projections}
 
     def run_once(self, limit: int = BATCH) -> int:
-        """Processes one batch; returns how many events it read (0: caught up)."""
+        """Processes one batch in one transaction (every projection that is behind writes its rows and
+        its tracking position there); returns how many events it read (0: caught up)."""
         positions = self.positions()
         batch = self.source.read(min(positions.values(), default=0), limit)
-        for projection in self.projections:
-            if batch and batch[-1][0] > positions[projection.name]:
-                self._apply(projection, batch)
+        behind = [p for p in self.projections if batch and batch[-1][0] > positions[p.name]]
+        if behind:
+            self._apply(behind, batch)
         return len(batch)
 
-    def _apply(self, projection: Projection, batch: Sequence[tuple[int, Any]]) -> None:
+    def _apply(self, behind: Sequence[Projection], batch: Sequence[tuple[int, Any]]) -> None:
         lock = self.store.dialect == "postgres"
         with self.store.transaction() as tx:
-            current = tracked_position(tx, projection.name, lock=lock)
-            for position, event in batch:
-                if position > current:
-                    projection.apply(tx, event, position)
-            advance(tx, projection.name, batch[-1][0])
+            for projection in behind:
+                current = tracked_position(tx, projection.name, lock=lock)
+                for position, event in batch:
+                    if position > current:
+                        projection.apply(tx, event, position)
+                advance(tx, projection.name, batch[-1][0])
 
     def catch_up(self, limit: int = BATCH) -> int:
         """Processes until nothing is left; returns the number of events read."""

@@ -33,6 +33,10 @@ class ReadStore(Protocol):
 
     def transaction(self) -> AbstractContextManager[Tx]: ...
 
+    def snapshot(self) -> AbstractContextManager[Tx]:
+        """A read-only transaction that waits for no writer."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -81,6 +85,15 @@ class SqliteReadStore:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Tx]:
+        conn = self._conn()
+        conn.execute("BEGIN")
+        try:
+            yield _SqliteTx(conn)
+        finally:
+            conn.execute("ROLLBACK")
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -132,6 +145,12 @@ class PostgresReadStore:
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         with self._pool.connection() as conn, conn.transaction():
+            yield _PostgresTx(conn)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Tx]:
+        with self._pool.connection() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION READ ONLY")
             yield _PostgresTx(conn)
 
     def close(self) -> None:

@@ -44,7 +44,7 @@ class AbuseRules:
             self.limits,
             AuditContext.system("policies", reason="automatic: repeated login failures"),
         )
-        with self.store.transaction() as tx:
+        with self.store.snapshot() as tx:
             addresses = audit_index.failures_by_address(tx, text_time(now - limits.window))
             accounts = audit_index.failures_by_account(tx, text_time(now - limits.window))
             churn = audit_index.fingerprint_changes_by_actor(tx, text_time(now - limits.churn_window))

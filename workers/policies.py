@@ -49,7 +49,7 @@ class Policies:
     def run_once(self) -> int:
         """One pass over every rule; returns how many events it appended."""
         now, ctx = self.clock(), AuditContext.system("policies")
-        with self.store.transaction() as tx:
+        with self.store.snapshot() as tx:
             due_sessions = sessions.past_lifetime(tx, text_time(now), BATCH)
             due_accounts = accounts.unnoticed_expiries(tx, text_time(now), BATCH)
             bound = devices.bound_devices(tx)

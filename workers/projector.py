@@ -55,7 +55,8 @@ class ProjectionWorker:
         self._wake.set()
 
     def run(self) -> None:
-        with advisory_lock(self.lock_conninfo, "projections", self.stop_event):
+        schema = getattr(self.catchup.store, "schema", "")
+        with advisory_lock(self.lock_conninfo, f"projections:{schema}", self.stop_event):
             while not self.stop_event.is_set():
                 self._wake.clear()
                 try:

@@ -70,10 +70,14 @@ class Relay:
     def __init__(self, source: EventSource, store: ReadStore, nats_url: str) -> None:
         self.source, self.store, self.nats_url = source, store, nats_url
         self.stop_event = asyncio.Event()
+        self._tracking_ready = False
 
     def _position(self) -> int:
-        with self.store.transaction() as tx:
-            ensure_tracking(tx, NAME)
+        if not self._tracking_ready:
+            with self.store.transaction() as tx:
+                ensure_tracking(tx, NAME)
+            self._tracking_ready = True
+        with self.store.snapshot() as tx:
             return tracked_position(tx, NAME)
 
     def _advance(self, position: int) -> None:

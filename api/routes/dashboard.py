@@ -56,12 +56,12 @@ def recent_activity(
 
 
 def _newer(svc: Services, after: int) -> list[dict[str, Any]]:
-    with svc.reads.store.transaction() as tx:
+    with svc.reads.store.snapshot() as tx:
         return activity.after(tx, after, 500)
 
 
 def _latest(svc: Services) -> int:
-    with svc.reads.store.transaction() as tx:
+    with svc.reads.store.snapshot() as tx:
         return activity.latest_position(tx)
 
 
