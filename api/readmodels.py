@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from api.problems import ApiError
+from projections.pages import BadQuery
 from projections.runner import Catchup
 from projections.store import ReadStore, Tx
 
@@ -40,5 +41,8 @@ class ReadModels:
 
     def query(self, position: int | None, run: Callable[[Tx], T]) -> T:
         self.wait_for(position)
-        with self.store.snapshot() as tx:
-            return run(tx)
+        try:
+            with self.store.snapshot() as tx:
+                return run(tx)
+        except BadQuery as error:
+            raise ApiError(422, "invalid_query", str(error)) from None

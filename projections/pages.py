@@ -67,6 +67,7 @@ def fetch_page(tx: Tx, query: Query, sort: str, descending: bool, limit: int, cu
     if not 1 <= limit <= MAX_LIMIT:
         raise BadQuery("limit", f"between 1 and {MAX_LIMIT}")
     null_as = query.sortable[sort]
+    columns = [*query.columns, *([sort] if sort not in query.columns else [])]
     sort_expr = f"COALESCE({sort}, {null_as!r})" if sort != query.key else query.key
     where, params = list(query.where), list(query.params)
     if cursor is not None:
@@ -76,12 +77,12 @@ def fetch_page(tx: Tx, query: Query, sort: str, descending: bool, limit: int, cu
         params.extend([value, value, key])
     order = "DESC" if descending else "ASC"
     statement = (
-        f"SELECT {', '.join(query.columns)} FROM {query.table}"
+        f"SELECT {', '.join(columns)} FROM {query.table}"
         + (f" WHERE {' AND '.join(where)}" if where else "")
         + f" ORDER BY {sort_expr} {order}, {query.key} {order} LIMIT ?"
     )
     rows = tx.all(statement, [*params, limit + 1])
-    records = [dict(zip(query.columns, row, strict=True)) for row in rows[:limit]]
+    records = [dict(zip(columns, row, strict=True)) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
         last = records[-1]

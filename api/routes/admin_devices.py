@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from api.deps import AppServices, CurrentAdmin
+from api.listing import Listing, ListPage, page_of
+from api.presence_window import ONLINE_WINDOW
 from api.problems import responses
 from api.schemas import Body, Reason, Written
 from domain.device import Device
+from projections import devices
 
 router = APIRouter(prefix="/admin/devices", tags=["admin: devices"])
 ERRORS = responses(401, 403, 404, 409, 422)
@@ -47,6 +50,43 @@ def device_view(device: Device) -> DeviceView:
         released=device.released,
         has_public_key=device.public_key is not None,
     )
+
+
+@router.get("", response_model=ListPage, responses=responses(401, 403, 422, 503))
+def list_devices(
+    admin: CurrentAdmin,
+    svc: AppServices,
+    params: Listing,
+    account_id: UUID | None = None,
+    search: Annotated[str | None, Query(max_length=64, description="part of a nickname")] = None,
+    released: bool | None = None,
+    sort: Literal["bound_at", "nickname", "client_version"] = "bound_at",
+) -> ListPage:
+    """Devices from the read model with their presence (last seen, online, address, client version)."""
+    page = page_of(
+        svc.reads.query(
+            params.position,
+            lambda tx: devices.list_devices(
+                tx,
+                account_id=str(account_id) if account_id else None,
+                search=search,
+                released=released,
+                sort=sort,
+                descending=params.descending,
+                limit=params.limit,
+                cursor=params.cursor,
+            ),
+        )
+    )
+    online_since = svc.clock() - ONLINE_WINDOW
+    for item in page.items:
+        seen = svc.presence.last_seen(UUID(str(item["id"])))
+        item["last_seen"] = seen.at.isoformat() if seen else None
+        item["online"] = bool(seen and seen.at >= online_since)
+        item["last_ip"] = seen.client_ip if seen else None
+        if seen and seen.client_version:
+            item["client_version"] = seen.client_version
+    return page
 
 
 @router.get("/{device_id}", response_model=DeviceView, responses=responses(401, 403, 404, 422))

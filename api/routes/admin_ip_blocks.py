@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import Field
 
 from api.deps import AppServices, CurrentAdmin
+from api.listing import Listing, ListPage, page_of
 from api.problems import responses
 from api.schemas import Body, Reason, Written
+from projections import ip_blocks
+from projections.base import text_time
 
 router = APIRouter(prefix="/admin/ip-blocks", tags=["admin: IP blocks"])
 ERRORS = responses(401, 403, 404, 409, 422)
@@ -24,6 +27,32 @@ class Block(Body):
 
 class BlockWritten(Written):
     network: str
+
+
+@router.get("", response_model=ListPage, responses=responses(401, 403, 422, 503))
+def list_blocks(
+    admin: CurrentAdmin,
+    svc: AppServices,
+    params: Listing,
+    active: Annotated[bool, Query(description="only blocks still in force")] = True,
+    sort: Literal["blocked_at", "blocked_until", "network", "failures"] = "blocked_at",
+) -> ListPage:
+    """Blocked addresses and networks with reason, who blocked them, and when the block ends."""
+    now = text_time(svc.clock())
+    return page_of(
+        svc.reads.query(
+            params.position,
+            lambda tx: ip_blocks.list_blocks(
+                tx,
+                active_only=active,
+                now=now,
+                sort=sort,
+                descending=params.descending,
+                limit=params.limit,
+                cursor=params.cursor,
+            ),
+        )
+    )
 
 
 @router.post("", status_code=201, response_model=BlockWritten, responses=ERRORS)

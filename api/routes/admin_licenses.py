@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from api.deps import AppServices, CurrentAdmin
+from api.listing import Listing, ListPage, page_of
 from api.problems import responses
 from api.schemas import Body, Reason, Written
 from domain.license import License
 from domain.roles import parse_tier
+from projections import licenses
 
 router = APIRouter(prefix="/admin/licenses", tags=["admin: licenses"])
 ERRORS = responses(401, 403, 404, 409, 422)
@@ -88,6 +91,34 @@ def issue(body: IssueLicenses, admin: CurrentAdmin, request: Request, svc: AppSe
     )
     keys = [IssuedKeyView(license_id=str(k.license_id), key=k.key) for k in written.value]
     return Issued(position=written.position, keys=keys)
+
+
+@router.get("", response_model=ListPage, responses=responses(401, 403, 422, 503))
+def list_licenses(
+    admin: CurrentAdmin,
+    svc: AppServices,
+    params: Listing,
+    status: Literal["available", "active", "suspended", "revoked"] | None = None,
+    account_id: UUID | None = None,
+    batch_id: UUID | None = None,
+    sort: Literal["issued_at", "activated_at", "status", "days"] = "issued_at",
+) -> ListPage:
+    """Licenses from the read model: filter by status, account or batch; sort; cursor pagination."""
+    return page_of(
+        svc.reads.query(
+            params.position,
+            lambda tx: licenses.list_licenses(
+                tx,
+                status=status,
+                account_id=str(account_id) if account_id else None,
+                batch_id=str(batch_id) if batch_id else None,
+                sort=sort,
+                descending=params.descending,
+                limit=params.limit,
+                cursor=params.cursor,
+            ),
+        )
+    )
 
 
 @router.get("/{license_id}", response_model=LicenseView, responses=responses(401, 403, 404, 422))

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from api.deps import AppServices, CurrentAdmin
+from api.listing import Listing, ListPage, page_of
 from api.problems import responses
 from api.schemas import Body, Reason, Written
 from domain.session import CloseReason, Session
+from projections import sessions
+from projections.base import text_time
 
 router = APIRouter(prefix="/admin/sessions", tags=["admin: sessions"])
 
@@ -43,6 +47,36 @@ def session_view(session: Session) -> SessionView:
         expires_at=session.expires_at,
         open=session.is_open,
         closed_reason=session.closed_reason.value if session.closed_reason else None,
+    )
+
+
+@router.get("", response_model=ListPage, responses=responses(401, 403, 422, 503))
+def list_sessions(
+    admin: CurrentAdmin,
+    svc: AppServices,
+    params: Listing,
+    kind: Literal["web", "desktop"] | None = None,
+    account_id: UUID | None = None,
+    open_only: Annotated[bool, Query(alias="open")] = True,
+    sort: Literal["opened_at", "expires_at", "closed_at"] = "opened_at",
+) -> ListPage:
+    """Sessions from the read model, by kind and account; open ones only unless ``open=false``."""
+    now = text_time(svc.clock())
+    return page_of(
+        svc.reads.query(
+            params.position,
+            lambda tx: sessions.list_sessions(
+                tx,
+                kind=kind,
+                account_id=str(account_id) if account_id else None,
+                open_only=open_only,
+                now=now,
+                sort=sort,
+                descending=params.descending,
+                limit=params.limit,
+                cursor=params.cursor,
+            ),
+        )
     )
 
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Query, Request
 from pydantic import Field
 
 from api.deps import AppServices, CurrentAdmin
+from api.listing import Listing, ListPage, page_of
 from api.problems import responses
 from api.schemas import AccountView, Body, Password, Reason, Username, Written
 from api.views import account_view
 from domain.roles import parse_role
+from projections import accounts
+from projections.base import text_time
 
 router = APIRouter(prefix="/admin/users", tags=["admin: users"])
 ERRORS = responses(401, 403, 404, 409, 422)
@@ -70,6 +73,37 @@ def create_user(
         idempotency_key=idempotency_key,
     )
     return Created(id=str(written.value), position=written.position)
+
+
+@router.get("", response_model=ListPage, responses=responses(401, 403, 422, 503))
+def list_users(
+    admin: CurrentAdmin,
+    svc: AppServices,
+    params: Listing,
+    search: Annotated[str | None, Query(max_length=50, description="part of a username")] = None,
+    role: Literal["user", "vip", "admin"] | None = None,
+    status: Literal["active", "banned"] | None = None,
+    sort: Literal["username", "created_at", "last_login_at", "license_expiry", "role"] = "created_at",
+) -> ListPage:
+    """Accounts from the read model: search, filter by role and status, sort, cursor pagination."""
+    now = text_time(svc.clock())
+    column = "username_key" if sort == "username" else sort
+    return page_of(
+        svc.reads.query(
+            params.position,
+            lambda tx: accounts.list_accounts(
+                tx,
+                search=search,
+                role=role,
+                status=status,
+                now=now,
+                sort=column,
+                descending=params.descending,
+                limit=params.limit,
+                cursor=params.cursor,
+            ),
+        )
+    )
 
 
 @router.get("/{account_id}", response_model=AccountView, responses=responses(401, 403, 404, 422))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
@@ -13,12 +12,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from api.deps import AppServices, CurrentAdmin
+from api.presence_window import ONLINE_WINDOW
 from api.problems import responses
 from api.services import Services
 from projections import activity, dashboard
 
 router = APIRouter(prefix="/dashboard", tags=["dashboard"])
-ONLINE_WINDOW = timedelta(seconds=600)  # two heartbeat intervals
+
 STREAM_POLL_S = 0.25
 STREAM_KEEPALIVE_S = 15.0
 
