@@ -7,12 +7,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api import metrics as metrics_routes
 from api.background import build_background
 from api.body_limit import BodyLimitMiddleware
 from api.checkpoint_key import load_notary
 from api.errors import install_error_handlers
 from api.keyfiles import load_index_key
 from api.ledger_log import LedgerLog
+from api.metrics import Metrics, MetricsMiddleware
 from api.passwords import Argon2Hasher, GatedHasher, PasswordSeal
 from api.readmodels import ReadModels
 from api.request_ids import RequestIdMiddleware
@@ -74,7 +76,7 @@ def build_services(
     if ledger is None:
         seal = PasswordSeal(digests.key_for("password-seal"))
         hasher = GatedHasher(Argon2Hasher.from_settings(settings, seal), settings.hash_concurrency)
-        ledger = build_ledger(settings, hasher=hasher)
+        ledger = build_ledger(settings, hasher=hasher, create_tables=not settings.database_url)
     store = read_store or build_read_store(settings)
     catchup = Catchup(store, catalogue.ALL, LedgerEvents(ledger))
     catchup.create_tables()
@@ -123,7 +125,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     install_error_handlers(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    app.state.metrics = Metrics()
+    app.include_router(metrics_routes.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=svc.settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestIdMiddleware)
     return app

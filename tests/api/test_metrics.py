@@ -1,0 +1,18 @@
+"""Prometheus metrics count requests by route template, method and status."""
+
+from __future__ import annotations
+
+from tests.api.harness import Api
+
+
+def test_requests_are_counted_by_route_template(api: Api) -> None:
+    """Each request is counted under its route template (never the raw path with ids), with its status."""
+    api.client.get("/healthz")
+    api.client.get("/admin/users/00000000-0000-0000-0000-000000000000")
+    response = api.client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    lines = response.text.splitlines()
+    assert 'keyledger_http_requests_total{method="GET",route="/healthz",status="200"} 1.0' in lines
+    assert 'keyledger_http_requests_total{method="GET",route="/admin/users/{account_id}",status="401"} 1.0' in lines
+    assert not any("00000000-0000" in line for line in lines)
