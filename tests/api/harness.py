@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx2
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -115,3 +116,8 @@ def web_session(api: Api, username: str, password: str = PASSWORD) -> dict[str, 
     api.client.cookies.clear()
     cookie = response.headers["set-cookie"].split(";", 1)[0]
     return {"Cookie": cookie, "X-CSRF-Token": response.json()["csrf_token"]}
+
+
+def license_status(api: Api, tokens: dict[str, Any]) -> httpx2.Response:
+    """GET /client/license with the access token of a login answer."""
+    return api.client.get("/client/license", headers=api.bearer(tokens))
