@@ -95,7 +95,7 @@ def build_services(
         clock=clock,
         presence=presence,
         tokens=TokenService(load_signing_key(settings.data_dir), settings.issuer),
-        reads=ReadModels(store, catchup),
+        reads=ReadModels(store, catchup, lambda: ledger.recorder.max_notification_id() or 0),
         background=background,
         ledger_log=LedgerLog(tree, notary.verifier_key(), ledger),
     )

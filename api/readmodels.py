@@ -17,17 +17,21 @@ POLL_S = 0.02
 
 
 class ReadModels:
-    def __init__(self, store: ReadStore, catchup: Catchup) -> None:
+    def __init__(self, store: ReadStore, catchup: Catchup, head: Callable[[], int]) -> None:
         self.store = store
         self.catchup = catchup
+        self.head = head
 
     def position(self) -> int:
         return self.catchup.lowest_position()
 
     def wait_for(self, position: int | None, timeout: float = MAX_WAIT_S) -> None:
-        """Returns once every read model has processed ``position``; 503 after ``timeout`` seconds."""
-        if position is None:
+        """Returns once every read model has processed ``position``; 503 after ``timeout`` seconds, and
+        422 at once for a position the ledger has not written (it would never arrive)."""
+        if position is None or self.position() >= position:
             return
+        if position > self.head():
+            raise ApiError(422, "position_ahead", f"the ledger has not written position {position}")
         deadline = time.monotonic() + timeout
         while self.position() < position:
             if time.monotonic() >= deadline:

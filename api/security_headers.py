@@ -11,10 +11,12 @@ STRICT_CSP = (
 # The interactive API docs page loads Swagger UI from its CDN; only that page allows it.
 DOCS_CSP = (
     b"default-src 'self'; script-src 'self' https://cdn.jsdelivr.net 'unsafe-inline'; "
-    b"style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    b"font-src https://fonts.gstatic.com; worker-src blob:; "
+    b"img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
     b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
-DOCS_PATHS = ("/docs", "/docs/oauth2-redirect")
+DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")
 
 
 def security_headers(path: str) -> list[tuple[bytes, bytes]]:
