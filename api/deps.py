@@ -82,12 +82,12 @@ def resolve_client(request: Request, svc: Services, *, allow_released: bool = Fa
     session = svc.ledger.find(Session, claims.session_id)
     if session is None or session.account_id != claims.account_id or session.device_id != claims.device_id:
         raise unauthorized()
-    released = allow_released and session.closed_reason is CloseReason.DEVICE_RELEASED
-    if not session.is_valid(now) and not released:
-        raise unauthorized("session_closed", "this session has been closed")
     account = svc.ledger.account(claims.account_id)
     if account.is_banned(now):
         raise unauthorized("account_banned", "this account is banned")
+    released = allow_released and session.closed_reason is CloseReason.DEVICE_RELEASED
+    if not session.is_valid(now) and not released:
+        raise unauthorized("session_closed", "this session has been closed")
     return ClientPrincipal(account, session, claims)
 
 

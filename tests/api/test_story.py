@@ -54,4 +54,4 @@ def test_full_story(api: Api) -> None:
     after = api.client.post("/client/heartbeat", json={}, headers=api.bearer(tokens))
     assert after.status_code == 401
     assert after.headers["content-type"] == "application/problem+json"
-    assert after.json()["code"] in {"session_closed", "account_banned"}
+    assert after.json()["code"] == "account_banned"
