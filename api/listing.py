@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Query
 from pydantic import BaseModel
 
+from api.schemas import MAX_POSITION
 from projections.pages import Page
 
 
@@ -31,7 +32,7 @@ def list_params(
         str | None, Query(max_length=200, description="next_cursor of the previous page")
     ] = None,
     position: Annotated[
-        int | None, Query(ge=0, description="wait until the read models include this")
+        int | None, Query(ge=0, le=MAX_POSITION, description="wait until the read models include this")
     ] = None,
 ) -> ListParams:
     return ListParams(order, limit, cursor, position)

@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+MAX_POSITION = 2**63 - 1  # positions, indexes and sizes are 64-bit in every store
+
 
 class Body(BaseModel):
     """A request body: unknown fields are rejected."""
@@ -22,7 +24,9 @@ class Written(BaseModel):
 
 Username = Annotated[str, Field(min_length=1, max_length=64)]
 Password = Annotated[str, Field(min_length=1, max_length=1024)]
-Reason = Annotated[str, Field(min_length=1, max_length=500)]
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold U+0000
+Reason = Annotated[str, Field(min_length=1, max_length=500, pattern=NO_NUL)]
+SearchText = Annotated[str, Field(max_length=80, pattern=NO_NUL)]
 
 
 class AccountView(BaseModel):

@@ -12,7 +12,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.context import AuditContext, ContextData
 from domain.errors import AccountBanned, Conflict, DeviceLimitReached, InvalidInput
-from domain.expiry import Grant, expiry_of, extend
+from domain.expiry import Grant, check_end, expiry_of, extend
 from domain.roles import DEFAULT_DEVICE_LIMIT, Role, check_device_limit, higher
 
 
@@ -152,8 +152,7 @@ class Account(Aggregate):
         """Bans the account and returns the sessions it closed (the caller closes each Session)."""
         if not ctx.reason:
             raise InvalidInput("reason", "a ban needs a reason")
-        if until is not None and until.tzinfo is None:
-            raise InvalidInput("until", "give a time with its UTC offset")
+        check_end(until)
         if until is not None and until <= now:
             raise InvalidInput("until", "a ban must end in the future")
         closed = list(self.open_session_ids)

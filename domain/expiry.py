@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
+
+from domain.errors import InvalidInput
 
 MAX_DAYS = 3650
 
@@ -31,3 +33,15 @@ def expiry_of(grants: Iterable[Grant]) -> datetime | None:
     for grant in grants:
         expiry = extend(expiry, grant.days, grant.at)
     return expiry
+
+
+def check_end(until: datetime | None) -> None:
+    """An end time (of a ban, a block) carries its UTC offset and lies within the calendar in UTC."""
+    if until is None:
+        return
+    if until.tzinfo is None:
+        raise InvalidInput("until", "give a time with its UTC offset")
+    try:
+        until.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInput("until", "too far in the future") from None

@@ -12,8 +12,10 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.context import AuditContext, ContextData
 from domain.errors import Conflict, InvalidInput
+from domain.expiry import check_end
 
 IPV6_CLIENT_PREFIX = 64
+MIN_BLOCK_PREFIX = {4: 8, 6: 32}  # wider blocks would shut out whole regions, admins included
 
 
 def network_of(address: str) -> str:
@@ -76,8 +78,10 @@ class IpAddress(Aggregate):
     def block(self, until: datetime | None, now: datetime, ctx: AuditContext) -> None:
         if not ctx.reason:
             raise InvalidInput("reason", "a block needs a reason")
-        if until is not None and until.tzinfo is None:
-            raise InvalidInput("until", "give a time with its UTC offset")
+        network = ipaddress.ip_network(self.address, strict=False)
+        if network.prefixlen < MIN_BLOCK_PREFIX[network.version]:
+            raise InvalidInput("address", f"a block may cover at most a /{MIN_BLOCK_PREFIX[network.version]}")
+        check_end(until)
         if until is not None and until <= now:
             raise InvalidInput("until", "a block must end in the future")
         self._blocked(until=until, context=ctx.as_event_data(), timestamp=now)

@@ -33,6 +33,8 @@ def check_days(days: int) -> int:
 def check_note(note: str) -> str:
     if len(note) > MAX_NOTE:
         raise InvalidInput("note", f"at most {MAX_NOTE} characters")
+    if "\x00" in note:
+        raise InvalidInput("note", "must not contain NUL characters")
     return note
 
 

@@ -19,7 +19,11 @@ def stamp(moment: datetime | None) -> str | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:  # a query bound past the calendar's ends: the end it is past
+        return "0001-01-01T00:00:00.000000Z" if moment.year < 5000 else "9999-12-31T23:59:59.999999Z"
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def text_time(moment: datetime) -> str:

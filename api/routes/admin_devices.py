@@ -12,7 +12,7 @@ from api.deps import AppServices, CurrentAdmin
 from api.listing import Listing, ListPage, page_of
 from api.presence_window import ONLINE_WINDOW
 from api.problems import responses
-from api.schemas import Body, Reason, Written
+from api.schemas import NO_NUL, Body, Reason, Written
 from domain.device import Device
 from projections import devices
 
@@ -58,7 +58,9 @@ def list_devices(
     svc: AppServices,
     params: Listing,
     account_id: UUID | None = None,
-    search: Annotated[str | None, Query(max_length=64, description="part of a nickname")] = None,
+    search: Annotated[
+        str | None, Query(max_length=64, pattern=NO_NUL, description="part of a nickname")
+    ] = None,
     released: bool | None = None,
     sort: Literal["bound_at", "nickname", "client_version"] = "bound_at",
 ) -> ListPage:

@@ -12,7 +12,7 @@ from pydantic import Field
 from api.deps import AppServices, CurrentAdmin
 from api.listing import Listing, ListPage, page_of
 from api.problems import responses
-from api.schemas import AccountView, Body, Password, Reason, Username, Written
+from api.schemas import NO_NUL, AccountView, Body, Password, Reason, Username, Written
 from api.views import account_view
 from domain.roles import parse_role
 from projections import accounts
@@ -80,7 +80,9 @@ def list_users(
     admin: CurrentAdmin,
     svc: AppServices,
     params: Listing,
-    search: Annotated[str | None, Query(max_length=50, description="part of a username")] = None,
+    search: Annotated[
+        str | None, Query(max_length=50, pattern=NO_NUL, description="part of a username")
+    ] = None,
     role: Literal["user", "vip", "admin"] | None = None,
     status: Literal["active", "banned"] | None = None,
     sort: Literal["username", "created_at", "last_login_at", "license_expiry", "role"] = "created_at",

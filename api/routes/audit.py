@@ -13,6 +13,7 @@ from api.aggregate_state import aggregate_state
 from api.deps import AppServices, CurrentAdmin
 from api.event_data import stored_event
 from api.problems import ApiError, responses
+from api.schemas import MAX_POSITION, NO_NUL
 from domain.errors import NotFound
 from projections import audit_index
 from projections.base import stamp
@@ -29,16 +30,20 @@ class AuditPage(BaseModel):
 def events(
     admin: CurrentAdmin,
     svc: AppServices,
-    aggregate_id: Annotated[str | None, Query(max_length=64)] = None,
-    event_type: Annotated[str | None, Query(max_length=80, description="e.g. Account.Banned")] = None,
-    actor: Annotated[str | None, Query(max_length=80)] = None,
-    ip: Annotated[str | None, Query(max_length=64)] = None,
+    aggregate_id: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
+    event_type: Annotated[
+        str | None, Query(max_length=80, pattern=NO_NUL, description="e.g. Account.Banned")
+    ] = None,
+    actor: Annotated[str | None, Query(max_length=80, pattern=NO_NUL)] = None,
+    ip: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    cursor: Annotated[int | None, Query(ge=0, description="next_cursor of the previous page")] = None,
+    cursor: Annotated[
+        int | None, Query(ge=0, le=MAX_POSITION, description="next_cursor of the previous page")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     position: Annotated[
-        int | None, Query(ge=0, description="wait until the read models include this")
+        int | None, Query(ge=0, le=MAX_POSITION, description="wait until the read models include this")
     ] = None,
 ) -> AuditPage:
     """Stored events (oldest first) with their audit context, filtered by aggregate, type, actor, IP, time."""

@@ -14,6 +14,7 @@ from fastapi.responses import StreamingResponse
 from api.deps import AppServices, CurrentAdmin
 from api.presence_window import ONLINE_WINDOW
 from api.problems import responses
+from api.schemas import MAX_POSITION
 from api.services import Services
 from projections import activity, dashboard
 
@@ -28,7 +29,7 @@ def stats(
     admin: CurrentAdmin,
     svc: AppServices,
     position: Annotated[
-        int | None, Query(ge=0, description="wait until the read models include this")
+        int | None, Query(ge=0, le=MAX_POSITION, description="wait until the read models include this")
     ] = None,
 ) -> dict[str, Any]:
     """Users (total, active in 24 h, banned), open sessions by kind, devices online, license expiry
@@ -47,8 +48,8 @@ def recent_activity(
     admin: CurrentAdmin,
     svc: AppServices,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before: Annotated[int | None, Query(ge=0)] = None,
-    position: Annotated[int | None, Query(ge=0)] = None,
+    before: Annotated[int | None, Query(ge=0, le=MAX_POSITION)] = None,
+    position: Annotated[int | None, Query(ge=0, le=MAX_POSITION)] = None,
 ) -> dict[str, Any]:
     """The newest events as readable entries (actor, time, summary), newest first."""
     entries = svc.reads.query(position, lambda tx: activity.recent(tx, limit=limit, before=before))
@@ -88,7 +89,9 @@ async def stream(
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
 ) -> StreamingResponse:
     """Server-sent events: each new activity entry as ``event: activity`` with its position as id."""
-    start = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
+    start = (
+        int(last_event_id) if last_event_id and last_event_id.isascii() and last_event_id.isdigit() else None
+    )
     if start is None:
         start = await run_in_threadpool(_latest, svc)
     return StreamingResponse(

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from api.deps import AppServices, CurrentAdmin, admin_principal, resolve_client, web_principal
 from api.ledger_log import ProofUnavailable
 from api.problems import ApiError, responses
+from api.schemas import MAX_POSITION
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 EXPORT_MEDIA_TYPE = "text/plain; charset=us-ascii"
@@ -90,7 +91,7 @@ def checkpoint(caller: Witness, svc: AppServices) -> CheckpointOut:
 def inclusion(
     caller: Witness,
     svc: AppServices,
-    index: Annotated[int, Query(ge=0)],
+    index: Annotated[int, Query(ge=0, le=MAX_POSITION)],
     tree_size: Annotated[int, Query(ge=1)],
 ) -> InclusionOut:
     """The leaf bytes at ``index`` and the RFC 6962 audit path to the root of ``tree_size`` leaves."""
@@ -105,8 +106,8 @@ def inclusion(
 def consistency(
     caller: Witness,
     svc: AppServices,
-    first: Annotated[int, Query(ge=0)],
-    second: Annotated[int, Query(ge=0)],
+    first: Annotated[int, Query(ge=0, le=MAX_POSITION)],
+    second: Annotated[int, Query(ge=0, le=MAX_POSITION)],
 ) -> ConsistencyOut:
     """The RFC 6962 consistency proof that the tree of ``first`` leaves is a prefix of ``second``."""
     try:
@@ -124,8 +125,10 @@ def consistency(
 def export(
     admin: CurrentAdmin,
     svc: AppServices,
-    start: Annotated[int, Query(ge=0)] = 0,
-    end: Annotated[int | None, Query(ge=0, description="default: the latest signed size")] = None,
+    start: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
+    end: Annotated[
+        int | None, Query(ge=0, le=MAX_POSITION, description="default: the latest signed size")
+    ] = None,
 ) -> StreamingResponse:
     """Leaves [start, end) with their decoded events, framed by the latest signed checkpoint (format
     in docs/ledger.md); streamed in constant memory."""

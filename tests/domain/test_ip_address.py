@@ -126,3 +126,10 @@ def test_unblock_refuses_a_lapsed_block() -> None:
     with pytest.raises(Conflict):
         address.unblock(later(hours=2), CTX)
     assert then(address) == []
+
+
+@pytest.mark.parametrize("network", ["0.0.0.0/0", "10.0.0.0/7", "2001:db8::/31", "::/0"])
+def test_blocks_wider_than_a_region_are_refused(network: str) -> None:
+    """A block wider than an IPv4 /8 or an IPv6 /32 is refused (it would shut out everyone, admins too)."""
+    with pytest.raises(InvalidInput):
+        tracked(network).block(None, NOW, CTX)
