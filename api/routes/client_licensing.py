@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel, Field
 
 from api.deps import AppServices, CurrentClient, client_ip, resolve_client
 from api.problems import responses
+from api.routes.ledger import CheckpointOut, latest_checkpoint
 from api.schemas import Body, Written
 from workers.presence import Seen
 
@@ -53,7 +54,7 @@ class HeartbeatResponse(BaseModel):
     next_heartbeat_s: int
     grace_s: int
     lease: str = Field(description="EdDSA JWT (typ lease), verifiable offline with the JWKS key")
-    checkpoint: dict[str, Any] | None = Field(default=None, description="latest signed ledger checkpoint")
+    checkpoint: CheckpointOut | None = Field(default=None, description="latest signed ledger checkpoint")
 
 
 @router.post("/licenses/activate", response_model=ActivateResponse, responses=responses(401, 404, 409, 422))
@@ -124,4 +125,5 @@ def heartbeat(body: HeartbeatRequest, request: Request, svc: AppServices) -> Hea
         next_heartbeat_s=NEXT_HEARTBEAT_S,
         grace_s=GRACE_S,
         lease=lease,
+        checkpoint=latest_checkpoint(svc),
     )

@@ -20,6 +20,7 @@ from api.deps import AppServices, CurrentAdmin, admin_principal, resolve_client,
 from api.ledger_log import ProofUnavailable
 from api.problems import ApiError, responses
 from api.schemas import MAX_POSITION
+from api.services import Services
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 EXPORT_MEDIA_TYPE = "text/plain; charset=us-ascii"
@@ -74,9 +75,17 @@ class PublicKeyOut(BaseModel):
 @router.get("/checkpoint", response_model=CheckpointOut, responses=responses(401, 403, 404))
 def checkpoint(caller: Witness, svc: AppServices) -> CheckpointOut:
     """The latest signed checkpoint: a C2SP signed note of the tree's origin, size and root."""
-    found = svc.ledger_log.checkpoint()
+    found = latest_checkpoint(svc)
     if found is None:
         raise ApiError(404, "no_checkpoint", "nothing has been sealed yet")
+    return found
+
+
+def latest_checkpoint(svc: Services) -> CheckpointOut | None:
+    """The latest signed checkpoint as it is served (heartbeats carry it too), or None before any."""
+    found = svc.ledger_log.checkpoint()
+    if found is None:
+        return None
     body = parse_checkpoint(found.note[: found.note.rfind("\n\n") + 1])
     return CheckpointOut(
         origin=body.origin,
