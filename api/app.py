@@ -5,15 +5,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from api import metrics as metrics_routes
 from api.background import build_background
+from api.blocklist import Blocklist
 from api.body_limit import BodyLimitMiddleware
 from api.checkpoint_key import load_notary
+from api.client_address import parse_networks
+from api.deps import limit_requests, refuse_blocked
 from api.errors import install_error_handlers
 from api.keyfiles import load_index_key
 from api.ledger_log import LedgerLog
+from api.limits import build_limits
 from api.metrics import Metrics, MetricsMiddleware
 from api.passwords import Argon2Hasher, GatedHasher, PasswordSeal
 from api.readmodels import ReadModels
@@ -88,8 +92,13 @@ def build_services(
     background: list[Background] = [ClosedOnStop("ledger-tree", tree.db.close)]
     if settings.inprocess_workers or not settings.database_url:
         background += build_background(settings, ledger, catchup, presence, clock, tree=tree, notary=notary)
+    metrics = Metrics()
     return Services(
         settings=settings,
+        metrics=metrics,
+        limits=build_limits(settings, store, metrics),
+        blocklist=Blocklist(store),
+        proxies=parse_networks(settings.trusted_proxies),
         ledger=ledger,
         digests=digests,
         clock=clock,
@@ -116,6 +125,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         svc.ledger.close()
 
     app = FastAPI(
+        dependencies=[Depends(refuse_blocked), Depends(limit_requests)],
         title="Keyledger",
         version="0.1.0",
         description="Event-sourced software licensing ledger.",
@@ -125,7 +135,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     install_error_handlers(app)
     for module in ROUTERS:
         app.include_router(module.router)
-    app.state.metrics = Metrics()
+    app.state.metrics = svc.metrics
     app.include_router(metrics_routes.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=svc.settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)

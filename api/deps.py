@@ -5,12 +5,12 @@ role as it is now), so logout, ban, revocation and role change apply to the very
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.client_address import client_address, limit_key
 from api.cookies import cookie_name
 from api.problems import ApiError
 from api.services import Services
@@ -34,12 +34,53 @@ AppServices = Annotated[Services, Depends(services)]
 
 
 def client_ip(request: Request) -> str | None:
-    """The socket peer's address (trusted proxies come with the rate-limit work); None if not an IP."""
+    """The client's address: the socket peer, or behind a trusted proxy the nearest untrusted
+    ``X-Forwarded-For`` hop; None if the peer is not an IP address."""
+    proxies = request.app.state.services.proxies
     host = request.client.host if request.client else None
-    try:
-        return str(ipaddress.ip_address(host)) if host else None
-    except ValueError:
-        return None
+    return client_address(host, request.headers.get("x-forwarded-for"), proxies)
+
+
+UNLIMITED_PATHS = {"/healthz", "/readyz", "/metrics"}
+
+
+def route_name(request: Request) -> str:
+    return str(getattr(request.scope.get("route"), "path", request.url.path))
+
+
+def refuse_blocked(request: Request) -> None:
+    """A client under an IP block gets 403 before any work is done."""
+    svc: Services = request.app.state.services
+    ip = client_ip(request)
+    if ip is not None and request.url.path not in UNLIMITED_PATHS and svc.blocklist.blocked(ip, svc.clock()):
+        svc.metrics.blocked.labels(route_name(request)).inc()
+        raise ApiError(403, "ip_blocked", "requests from this address are blocked")
+
+
+def limit_requests(request: Request) -> None:
+    """The general limit, per principal: the bearer token, else the session cookie, else the address."""
+    if request.url.path in UNLIMITED_PATHS:
+        return
+    svc: Services = request.app.state.services
+    credential = bearer_or_none(request) or request.cookies.get(cookie_name(svc.settings))
+    if credential:
+        principal = "credential:" + svc.digests.digest("rate-principal", credential)
+    else:
+        ip = client_ip(request)
+        principal = f"ip:{limit_key(ip)}" if ip else "ip:unknown"
+    svc.limits.api(principal, route_name(request), svc.clock())
+
+
+def login_limits(request: Request, svc: Services, username: str) -> None:
+    """The login windows (client address, account) — before any password is hashed."""
+    ip = client_ip(request)
+    account_id = svc.ledger.account_id_for(username)
+    account = (
+        str(account_id)
+        if account_id
+        else "unknown:" + svc.digests.digest("login-name", username.lower()[:64])
+    )
+    svc.limits.login(limit_key(ip) if ip else None, account, route_name(request), svc.clock())
 
 
 def audit_context(request: Request, actor: str, reason: str | None = None) -> AuditContext:
@@ -64,6 +105,11 @@ class ClientPrincipal:
 
     def context(self, request: Request) -> AuditContext:
         return audit_context(request, str(self.account.id))
+
+
+def bearer_or_none(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 def bearer_token(request: Request) -> str:

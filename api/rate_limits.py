@@ -32,8 +32,9 @@ class LimiterUnavailable(Exception):
 class Limiter(Protocol):
     def hit(self, key: str, limit: Limit, now: float) -> Decision: ...
 
-    def seed(self, key: str, limit: Limit, stamps: Iterable[float], now: float) -> None:
-        """Adds hits recorded elsewhere (the ledger's events) to a window, as after a restart."""
+    def seed(self, key: str, limit: Limit, hits: Iterable[tuple[str, float]], now: float) -> None:
+        """Adds hits recorded elsewhere (the ledger's events: a unique id and a time) to a window, as after
+        a restart; seeding the same hits twice adds nothing."""
         ...
 
     def is_seeded(self) -> bool: ...
@@ -63,12 +64,13 @@ class InProcessLimiter:
         with self._lock:
             return decide(self._windows.setdefault(f"{limit.name}:{key}", deque()), limit, now)
 
-    def seed(self, key: str, limit: Limit, stamps: Iterable[float], now: float) -> None:
+    def seed(self, key: str, limit: Limit, hits: Iterable[tuple[str, float]], now: float) -> None:
         with self._lock:
             window = self._windows.setdefault(f"{limit.name}:{key}", deque())
-            merged = sorted({*window, *(s for s in stamps if s > now - limit.period_s)})
-            window.clear()
-            window.extend(merged[-limit.count :])
+            if window:  # this process already counts live hits; seeding is for an empty window
+                return
+            recent = sorted(stamp for _, stamp in dict(hits).items() if stamp > now - limit.period_s)
+            window.extend(recent[-limit.count :])
 
     def is_seeded(self) -> bool:
         return self._seeded

@@ -54,11 +54,13 @@ class RedisLimiter:
             raise LimiterUnavailable(str(error)) from None
         return Decision(bool(allowed), int(remaining), max(0.0, float(retry)))
 
-    def seed(self, key: str, limit: Limit, stamps: Iterable[float], now: float) -> None:
-        recent = sorted(s for s in stamps if s > now - limit.period_s)[-limit.count :]
+    def seed(self, key: str, limit: Limit, hits: Iterable[tuple[str, float]], now: float) -> None:
+        recent = sorted((stamp, ident) for ident, stamp in hits if stamp > now - limit.period_s)[
+            -limit.count :
+        ]
         if not recent:
             return
-        members: dict[Any, float] = {f"seed:{stamp!r}": stamp for stamp in recent}
+        members: dict[Any, float] = {f"seed:{ident}": stamp for stamp, ident in recent}
         try:
             pipe = self._redis.pipeline()
             pipe.zadd(self._key(limit, key), members)

@@ -6,7 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from api.blocklist import Blocklist
+from api.client_address import Network
 from api.ledger_log import LedgerLog
+from api.limits import RateLimits
+from api.metrics import Metrics
 from api.readmodels import ReadModels
 from api.settings import Settings
 from api.tokens import TokenService
@@ -25,6 +29,10 @@ def utc_now() -> datetime:
 @dataclass(frozen=True)
 class Services:
     settings: Settings
+    metrics: Metrics
+    limits: RateLimits
+    blocklist: Blocklist
+    proxies: tuple[Network, ...]
     ledger: Ledger
     tokens: TokenService
     presence: Presence

@@ -18,6 +18,14 @@ class Settings(BaseSettings):
     db_connect_timeout_s: int = Field(default=5, ge=1, le=60)
     db_lock_timeout_s: int = Field(default=5, ge=1, le=60)
     redis_url: str | None = None
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="CIDRs whose X-Forwarded-For is believed"
+    )
+    login_limit: str = Field(
+        default="10/300", pattern=r"^[1-9][0-9]*/[1-9][0-9]*$", description="count/seconds"
+    )
+    api_limit: str = Field(default="200/60", pattern=r"^[1-9][0-9]*/[1-9][0-9]*$")
+    download_limit: str = Field(default="20/3600", pattern=r"^[1-9][0-9]*/[1-9][0-9]*$")
     nats_url: str | None = None
     issuer: str = "keyledger"
     insecure_dev_cookies: bool = False

@@ -7,10 +7,10 @@ import os
 from urllib.parse import parse_qs, unquote, urlparse
 
 import psycopg.conninfo
-import redis
 
 from api.keyfiles import load_index_key
 from api.passwords import Argon2Hasher, PasswordSeal
+from api.rate_limits_redis import limiter_client
 from api.settings import Settings
 from domain.credentials import PasswordHasher
 from domain.digests import Digests
@@ -102,6 +102,5 @@ def build_read_store(settings: Settings) -> ReadStore:
 def build_presence(settings: Settings) -> Presence:
     """Redis presence shared by every process when configured; otherwise this process's own."""
     if settings.redis_url:
-        client = redis.Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        return RedisPresence(client)
+        return RedisPresence(limiter_client(settings.redis_url, timeout_s=0.25))
     return InProcessPresence()

@@ -3,10 +3,11 @@ the event's position in the store (the event data itself is read from the store,
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from projections.activity import event_type
-from projections.base import Projection, context_of, stamp
+from projections.base import Projection, context_of, parse_stamp, stamp, text_time
 from projections.store import Tx
 
 TABLE = "rm_audit"
@@ -108,3 +109,17 @@ def fingerprint_changes_by_actor(tx: Tx, since: str) -> list[tuple[str, int]]:
         [since],
     )
     return [(str(actor), int(n)) for actor, n in rows]
+
+
+def login_attempts(tx: Tx, since: datetime) -> list[tuple[int, str, str, str | None, float]]:
+    """Login failures and successes since ``since``: position, event type, aggregate id, client address and
+    epoch time."""
+    rows = tx.all(
+        f"SELECT position, event_type, aggregate_id, client_ip, at FROM {TABLE} WHERE at >= ? AND event_type"
+        " IN ('IpAddress.LoginFailed', 'Account.LoginFailed', 'Account.LoggedIn') ORDER BY position",
+        [text_time(since)],
+    )
+    return [
+        (int(pos), str(kind), str(aggregate), ip, parse_stamp(str(at)).timestamp())
+        for pos, kind, aggregate, ip, at in rows
+    ]

@@ -26,6 +26,11 @@ def stamp(moment: datetime | None) -> str | None:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def parse_stamp(text: str) -> datetime:
+    """The moment a ``stamp`` names."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
 def text_time(moment: datetime) -> str:
     """``stamp`` of a moment that is always there."""
     return stamp(moment) or ""

@@ -90,3 +90,11 @@ def list_blocks(
     if active_only:
         query.filter("(blocked_until IS NULL OR blocked_until > ?)", now)
     return fetch_page(tx, query, sort, descending, limit, cursor)
+
+
+def blocked_networks(tx: Tx) -> list[tuple[str, str | None]]:
+    """Every network under a block, with the block's end (None: until lifted)."""
+    return [
+        (str(net), until)
+        for net, until in tx.all(f"SELECT network, blocked_until FROM {TABLE} WHERE blocked = 1")
+    ]

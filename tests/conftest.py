@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +13,10 @@ from projections.store import PostgresReadStore, ReadStore, SqliteReadStore
 from tests.stores import PG_DSN, make_ledger, pg_env, pg_schema, sqlite_env
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+# Most tests log in many times from one address at one moment; the rate-limit tests set real limits.
+os.environ.setdefault("KEYLEDGER_LOGIN_LIMIT", "100000/300")
+os.environ.setdefault("KEYLEDGER_API_LIMIT", "1000000/60")
 
 
 @pytest.fixture

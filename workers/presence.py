@@ -3,6 +3,7 @@ update it without appending events (DESIGN §2); it is derived state, rebuildabl
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,12 +49,14 @@ class InProcessPresence:
             return sum(1 for seen in self._seen.values() if seen.at >= since)
 
 
+log = logging.getLogger("keyledger.presence")
 PRESENCE_TTL_S = 7 * 24 * 3600
 
 
 class RedisPresence:
     """Presence shared by every API and worker process: a hash per device and a sorted set by time.
-    It is derived state: losing it only means devices look silent until their next heartbeat."""
+    It is derived state: losing it only means devices look silent until their next heartbeat, so a Redis
+    failure is logged and never fails the heartbeat that touched it (heartbeats fail open)."""
 
     def __init__(self, client: redis.Redis, prefix: str = "keyledger:presence") -> None:
         self._redis = client
@@ -72,10 +75,17 @@ class RedisPresence:
         )
         pipe.expire(key, PRESENCE_TTL_S)
         pipe.zadd(f"{self._prefix}:seen", {str(device_id): seen.at.timestamp()})
-        pipe.execute()
+        try:
+            pipe.execute()
+        except redis.RedisError:
+            log.warning("presence not recorded: Redis unavailable")
 
     def last_seen(self, device_id: UUID) -> Seen | None:
-        found = self._redis.hgetall(f"{self._prefix}:{device_id}")
+        try:
+            found = self._redis.hgetall(f"{self._prefix}:{device_id}")
+        except redis.RedisError:
+            log.warning("presence unknown: Redis unavailable")
+            return None
         if not found:
             return None
         values = {_text(k): _text(v) for k, v in found.items()}
@@ -84,7 +94,11 @@ class RedisPresence:
         )
 
     def online_count(self, since: datetime) -> int:
-        return int(self._redis.zcount(f"{self._prefix}:seen", since.timestamp(), "+inf"))
+        try:
+            return int(self._redis.zcount(f"{self._prefix}:seen", since.timestamp(), "+inf"))
+        except redis.RedisError:
+            log.warning("devices online unknown: Redis unavailable")
+            return 0
 
 
 def _text(value: bytes | str) -> str:

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from pydantic import Field
 
-from api.deps import AppServices, CurrentClient, audit_context, client_ip
+from api.deps import AppServices, CurrentClient, audit_context, client_ip, login_limits
 from api.problems import ApiError, responses
 from api.schemas import Body, Password, Username, Written
 from api.services import Services
@@ -76,6 +76,7 @@ def client_login(body: ClientLoginRequest, request: Request, svc: AppServices) -
     ip = client_ip(request)
     if ip is not None and svc.ledger.is_blocked(ip, now):
         raise ApiError(403, "ip_blocked", "requests from this address are blocked")
+    login_limits(request, svc, body.username)
     account = svc.ledger.authenticate(body.username, body.password, now, audit_context(request, "anonymous"))
     ctx = audit_context(request, str(account.id))
     binding = svc.ledger.bind_device(

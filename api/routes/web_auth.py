@@ -7,7 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter, Request, Response
 
 from api.cookies import clear_session_cookie, set_session_cookie
-from api.deps import AppServices, CurrentWebUser, audit_context, client_ip, csrf_token
+from api.deps import AppServices, CurrentWebUser, audit_context, client_ip, csrf_token, login_limits
 from api.problems import ApiError, responses
 from api.schemas import AccountView, Body, Password, Username, Written
 from api.views import account_view
@@ -34,6 +34,7 @@ def login(body: LoginRequest, request: Request, response: Response, svc: AppServ
     ip = client_ip(request)
     if ip is not None and svc.ledger.is_blocked(ip, now):
         raise ApiError(403, "ip_blocked", "requests from this address are blocked")
+    login_limits(request, svc, body.username)
     ctx = audit_context(request, "anonymous")
     account = svc.ledger.authenticate(body.username, body.password, now, ctx)
     opened = svc.ledger.open_session(

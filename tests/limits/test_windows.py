@@ -73,9 +73,11 @@ def test_redis_and_in_process_agree(redis_limiter: RedisLimiter) -> None:
 
 
 def test_seeding_restores_a_window(redis_limiter: RedisLimiter) -> None:
-    """Hits seeded from the ledger count against the limit as if Redis had never lost them."""
+    """Hits seeded from the ledger count against the limit as if Redis had never lost them; seeding the
+    same hits twice counts them once."""
     now = 1000.0
-    redis_limiter.seed("k", LIMIT, [now - 10 * i for i in range(10)], now)
+    redis_limiter.seed("k", LIMIT, [(str(i), now - 10 * i) for i in range(10)], now)
+    redis_limiter.seed("k", LIMIT, [(str(i), now - 10 * i) for i in range(10)], now)
     assert not redis_limiter.hit("k", LIMIT, now).allowed
     assert not redis_limiter.is_seeded()
     redis_limiter.mark_seeded()
