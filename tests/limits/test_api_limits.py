@@ -12,9 +12,11 @@ import pytest
 import redis
 
 from domain.context import AuditContext
+from domain.roles import Role
 from tests.api.embedded import sqlite_api
 from tests.api.harness import PASSWORD, Api, services_of
 from tests.fakes import FastHasher
+from workers.abuse import AbuseRules
 
 LIMITS = {"login_limit": "10/300"}
 REDIS_DB_URL = "redis://127.0.0.1:6379/7"
@@ -157,3 +159,29 @@ def test_blocked_network_is_refused_before_any_work(
 
 def admin_context() -> AuditContext:
     return AuditContext(actor="admin:test", reason="abuse")
+
+
+def test_auto_block_fires_shows_in_the_audit_log_and_expires(
+    tmp_path: Path, now: datetime, hasher: CountingHasher
+) -> None:
+    """Failures against five accounts from one address block it automatically; the audit log shows the
+    block with its reason; the block ends by itself."""
+    with sqlite_api(tmp_path, now, hasher, trusted_proxies=["203.0.113.7/32"]) as api:
+        api.create_account("root", Role.ADMIN)
+        for i in range(5):
+            api.create_account(f"target{i}")
+            login(api, f"target{i}", via="198.51.100.99")
+        services = services_of(api)
+        wait_for_read_models(api, api.ledger.recorder.max_notification_id() or 0)
+        assert AbuseRules(api.ledger, services.reads.store).run_once(now) >= 1
+        wait_for_read_models(api, api.ledger.recorder.max_notification_id() or 0)
+        time.sleep(0.6)
+        assert login(api, "target0", PASSWORD, via="198.51.100.99").status_code == 403
+        csrf = api.web_login("root")
+        found = api.client.get(
+            "/audit/events", params={"event_type": "IpAddress.Blocked"}, headers=csrf
+        ).json()
+        assert [e["context"]["reason"] for e in found["events"]] == ["automatic: repeated login failures"]
+        assert found["events"][0]["context"]["actor"] == "system:policies"
+        api.clock.advance(hours=1, seconds=1)
+        assert login(api, "target0", PASSWORD, via="198.51.100.99").status_code == 200
