@@ -111,6 +111,22 @@ def summarise_ratio(rounds: list[dict[str, Sample]], numerator: str, denominator
     }
 
 
+def summarise(
+    rounds: list[dict[str, Sample]], labels: dict[str, str], ratios: dict[str, tuple[str, str, str]]
+) -> dict[str, Any]:
+    """Every variant's summary and every ratio's, labelled: the ``variants`` and ``ratios`` of a result."""
+    return {
+        "variants": {
+            name: {"label": label, **summarise_variant([r[name] for r in rounds])}
+            for name, label in labels.items()
+        },
+        "ratios": {
+            key: {"label": label, **summarise_ratio(rounds, top, bottom)}
+            for key, (top, bottom, label) in ratios.items()
+        },
+    }
+
+
 def machine() -> dict[str, Any]:
     """Core count, load averages, interpreter and time: recorded with every result."""
     return {

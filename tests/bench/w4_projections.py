@@ -597,14 +597,7 @@ def main() -> None:
         "load_1min_before_each_round": measured["loads"],
         "postgres": {**measured["postgres"], "settings": postgres_settings(PG_DSN)},
         "sqlite": {**measured["sqlite"], "sqlite_version": sqlite3.sqlite_version},
-        "variants": {
-            name: {"label": label, **harness.summarise_variant([r[name] for r in rounds])}
-            for name, label in LABELS.items()
-        },
-        "ratios": {
-            key: {"label": label, **harness.summarise_ratio(rounds, top, bottom)}
-            for key, (top, bottom, label) in RATIOS.items()
-        },
+        **harness.summarise(rounds, LABELS, RATIOS),
         "lag": {
             "commands_per_round_by_rate": LAG_LOADS,
             "rounds": LAG_ROUNDS,

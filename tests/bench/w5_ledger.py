@@ -269,14 +269,7 @@ def main() -> None:
         "machine_after": harness.machine(),
         "load_1min_before_each_round": loads,
         "facts": facts,
-        "variants": {
-            name: {"label": label, **harness.summarise_variant([r[name] for r in rounds])}
-            for name, label in LABELS.items()
-        },
-        "ratios": {
-            key: {"label": label, **harness.summarise_ratio(rounds, top, bottom)}
-            for key, (top, bottom, label) in RATIOS.items()
-        },
+        **harness.summarise(rounds, LABELS, RATIOS),
     }
     print(report.render(results, harness.previous(NAME), context(results)))
     print(f"\nwritten to {harness.write(NAME, results)}")
