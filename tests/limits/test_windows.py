@@ -5,14 +5,19 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import redis
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from api.limits import RateLimits
+from api.problems import ApiError
 from api.rate_limits import InProcessLimiter, Limit, Limiter, LimiterUnavailable
 from api.rate_limits_redis import RedisLimiter, limiter_client
+from projections.store import SqliteReadStore
 
 LIMIT = Limit("login", 10, 300.0)
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -91,3 +96,25 @@ def test_unreachable_redis_fails_fast() -> None:
     with pytest.raises(LimiterUnavailable):
         limiter.hit("k", LIMIT, 0.0)
     assert time.monotonic() - began < 2.0
+
+
+def test_download_limit_fails_closed_and_login_falls_back(tmp_path: Path) -> None:
+    """With the shared limiter down, downloads are refused (503), logins use the strict local limit."""
+    down = RedisLimiter(limiter_client("redis://127.0.0.1:1/0"))
+    limits = RateLimits(
+        down,
+        Limit("login", 4, 300),
+        Limit("api", 10, 60),
+        Limit("download", 20, 3600),
+        SqliteReadStore(tmp_path / "rm.sqlite3"),
+    )
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    with pytest.raises(ApiError) as refused:
+        limits.download("account", "/client/files/{id}", now)
+    assert refused.value.status == 503
+    limits.login("198.51.100.1", "account", "/auth/login", now)
+    limits.login("198.51.100.1", "account", "/auth/login", now)
+    with pytest.raises(ApiError) as limited:
+        limits.login("198.51.100.1", "account", "/auth/login", now)
+    assert limited.value.status == 429
+    limits.api("token", "/client/license", now)
