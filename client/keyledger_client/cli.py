@@ -23,7 +23,7 @@ from keyledger_client.launcher import Watch, launch
 from keyledger_client.logs import setup_logging
 from keyledger_client.state import StateFile, default_home
 from keyledger_client.types import Callbacks
-from keyledger_client.views import device_table, status_table
+from keyledger_client.views import account_devices_table, device_table, status_table
 
 log = logging.getLogger("keyledger_client.cli")
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Keyledger desktop client.")
@@ -163,10 +163,10 @@ def run(
 
 @app.command()
 def devices(ctx: typer.Context) -> None:
-    """This device as the client knows it (the server offers no list of your devices)."""
+    """This device, and every device bound to your account (ask your administrator to release one)."""
     with reporting(), open_client(ctx) as client:
         out().print(device_table(client))
-        out().print("Other devices of your account are listed by your administrator, who can release them.")
+        out().print(account_devices_table(client.devices()))
 
 
 def main() -> None:

@@ -125,6 +125,11 @@ class KeyledgerClient:
         self.session.require()
         return self.session.tokens.authorized("GET", "/client/license")
 
+    def devices(self) -> dict[str, Any]:
+        """The account's bound devices and its device limit (``GET /client/devices``)."""
+        self.session.require()
+        return self.session.tokens.authorized("GET", "/client/devices")
+
     def heartbeat(self) -> LicenseStatus:
         """One heartbeat now; when the server cannot be reached, the status the latest lease allows."""
         self.session.require()

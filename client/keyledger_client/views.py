@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from rich.table import Table
 
@@ -10,6 +11,7 @@ from keyledger_client.client import KeyledgerClient
 from keyledger_client.device_keys import load
 from keyledger_client.errors import KeyringUnavailable
 from keyledger_client.messages import for_status
+from keyledger_client.session import parse_time
 from keyledger_client.types import LicenseStatus
 
 
@@ -63,3 +65,23 @@ def device_table(client: KeyledgerClient) -> Table:
             ("Last heartbeat", when(state.last_heartbeat)),
         ],
     )
+
+
+def account_devices_table(answer: dict[str, Any]) -> Table:
+    """The account's devices as the server lists them, the current one marked."""
+    devices = answer.get("devices", [])
+    table = Table(
+        title=f"Devices of this account ({len(devices)} of {answer.get('device_limit', '?')} slots)"
+    )
+    for column in ("", "Nickname", "Client", "Online", "Last seen", "Device id"):
+        table.add_column(column)
+    for device in devices:
+        table.add_row(
+            "▶" if device.get("current") else "",
+            str(device.get("nickname", "")),
+            str(device.get("client_version", "")),
+            "yes" if device.get("online") else "no",
+            when(parse_time(device.get("last_seen"))),
+            str(device.get("id", "")),
+        )
+    return table

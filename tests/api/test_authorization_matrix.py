@@ -64,6 +64,7 @@ POST   /auth/refresh                            refresh 401       422      200  
 POST   /auth/client/logout                      bearer  401       -        200  200 401    -     -       200
 POST   /client/licenses/activate                bearer  401       401      200  200 401    409   -       200
 GET    /client/license                          bearer  401       -        200  200 401    -     -       200
+GET    /client/devices                          bearer  401       -        200  200 401    -     -       200
 POST   /client/heartbeat                        bearer  401       422      200  200 401    -     -       200
 GET    /admin/users                             cookie  401       -        403  403 401    -     -       200
 POST   /admin/users                             cookie  401       401      403  403 401    403   -       201

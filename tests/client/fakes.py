@@ -216,6 +216,17 @@ class FakeServer:
         answer = {"license_id": "l1", "license_expiry": expiry, "role": "user", "device_limit": 2}
         return httpx.Response(200, json={**answer, "replayed": False, "position": 2})
 
+    def devices_route(self, _request: httpx.Request, _body: Any) -> httpx.Response:
+        device = {
+            "id": "de71ce00-0000-4000-8000-000000000001",
+            "nickname": "desk",
+            "client_version": "1.0",
+            "current": True,
+            "online": True,
+            "last_seen": None,
+        }
+        return httpx.Response(200, json={"device_limit": 2, "devices": [device]})
+
     def jwks_route(self, _request: httpx.Request, _body: Any) -> httpx.Response:
         return httpx.Response(200, json=self.jwks())
 
@@ -225,6 +236,7 @@ ROUTES = {
     "POST /auth/refresh": "refresh_route",
     "POST /auth/client/logout": "simple",
     "GET /client/license": "simple",
+    "GET /client/devices": "devices_route",
     "POST /client/heartbeat": "heartbeat",
     "POST /client/licenses/activate": "activate",
     "GET /.well-known/jwks.json": "jwks_route",

@@ -56,8 +56,10 @@ def test_login_status_activate_devices_logout(cli: Cli) -> None:
     assert activated.exit_code == 0, activated.output
     assert "License activated" in activated.stdout
     devices = cli("devices")
+    assert devices.exit_code == 0, devices.output
     assert "de71ce00-0000-4000-8000-000000000001" in devices.stdout
     assert "X25519" in devices.stdout
+    assert "1 of 2 slots" in devices.stdout
     assert cli("logout").exit_code == 0
     assert "Not logged in" in cli("status").stderr
 
