@@ -11,6 +11,7 @@ from tests.bench import (
     w3_commands,
     w4_projections,
     w5_ledger,
+    w6_limits,
     w7_passwords,
     w9_tokens,
     w10_nats,
@@ -24,6 +25,7 @@ BENCHMARKS: dict[str, Callable[[], None]] = {
     w7_passwords.NAME: w7_passwords.main,
     w9_tokens.NAME: w9_tokens.main,
     w10_nats.NAME: w10_nats.main,
+    w6_limits.NAME: w6_limits.main,
 }
 
 
