@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psycopg
 
+from api.stores import CACHE
 from domain.digests import Digests
 from domain.ledger.service import Ledger
 from tests.fakes import FastHasher, SeededEntropy
@@ -24,6 +25,7 @@ def sqlite_env(directory: Path) -> dict[str, str]:
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(directory / "ledger.sqlite3"),
         "CREATE_TABLE": "y",
+        **CACHE,
     }
 
 
@@ -53,6 +55,7 @@ def pg_env(schema: str, *, create_table: bool = True, pool_size: int = 5) -> dic
         "POSTGRES_LOCK_TIMEOUT": "5",
         "POSTGRES_POOL_SIZE": str(pool_size),
         "CREATE_TABLE": "y" if create_table else "n",
+        **CACHE,
     }
 
 
