@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api import metrics as metrics_routes
 from api.background import build_background
@@ -34,6 +35,13 @@ from api.routes import (
     client_licensing,
     dashboard,
     health,
+    ui_audit,
+    ui_auth,
+    ui_dashboard,
+    ui_devices,
+    ui_ip_blocks,
+    ui_licenses,
+    ui_users,
     web_auth,
 )
 from api.routes import ledger as ledger_routes
@@ -43,6 +51,7 @@ from api.settings import Settings
 from api.signing import load_signing_key
 from api.stores import build_ledger, build_presence, build_read_store
 from api.tokens import TokenService
+from api.ui.templating import STATIC
 from domain.digests import Digests
 from domain.ledger.service import Ledger
 from projections import catalogue
@@ -67,6 +76,13 @@ ROUTERS = (
     dashboard,
     audit,
     ledger_routes,
+    ui_auth,
+    ui_dashboard,
+    ui_users,
+    ui_licenses,
+    ui_devices,
+    ui_ip_blocks,
+    ui_audit,
 )
 
 
@@ -139,6 +155,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         app.include_router(module.router)
     app.state.metrics = svc.metrics
     app.include_router(metrics_routes.router)
+    app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
     app.add_middleware(BodyLimitMiddleware, max_bytes=svc.settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

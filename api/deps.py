@@ -158,15 +158,23 @@ def csrf_token(svc: Services, session_token: str) -> str:
     return svc.digests.digest("csrf", session_token)
 
 
-def check_csrf(request: Request, svc: Services, session_token: str) -> None:
-    """Every cookie-authenticated write carries the session's CSRF token and comes from our own origin."""
+def check_same_origin(request: Request) -> None:
+    """A browser write must come from our own origin (Sec-Fetch-Site and Origin, when sent)."""
     site = request.headers.get("sec-fetch-site")
     origin = request.headers.get("origin")
     own = f"{request.url.scheme}://{request.url.netloc}"
-    given = request.headers.get("x-csrf-token", "")
     if site not in (None, "same-origin", "none") or (origin is not None and origin != own):
         raise ApiError(403, "csrf_failed", "cross-site request refused")
-    if not svc.digests.same(given, csrf_token(svc, session_token)):
+
+
+def check_csrf(request: Request, svc: Services, session_token: str) -> None:
+    """Every cookie-authenticated write carries the session's CSRF token and comes from our own origin.
+    The token comes in the X-CSRF-Token header, or for the admin pages' HTML forms in their hidden
+    ``csrf_token`` field (parsed by ``api.ui.pages.page_form`` before this runs); either way it is
+    compared in constant time with the session's own token."""
+    check_same_origin(request)
+    given = request.headers.get("x-csrf-token") or str(getattr(request.state, "form_csrf_token", ""))
+    if not given.isascii() or not svc.digests.same(given, csrf_token(svc, session_token)):
         raise ApiError(403, "csrf_failed", "missing or wrong X-CSRF-Token header")
 
 

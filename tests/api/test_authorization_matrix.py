@@ -101,6 +101,36 @@ GET    /ledger/checkpoint                       witness 401       -        200  
 GET    /ledger/proofs/inclusion                 witness 401       -        200  200 401    403   -       200
 GET    /ledger/proofs/consistency               witness 401       -        200  200 401    403   -       200
 GET    /ledger/export                           cookie  401       -        403  403 401    -     -       200
+GET    /ui/login                                public  200       -        200  200 200    -     -       200
+POST   /ui/login                                public  200       -        200  200 200    -     -       200
+POST   /ui/logout                               cookie  401       -        200  200 401    403   -       200
+GET    /ui/language                             public  200       -        200  200 200    -     -       200
+GET    /ui/                                     cookie  401       -        403  403 401    -     -       200
+GET    /ui/users                                cookie  401       -        403  403 401    -     -       200
+POST   /ui/users                                cookie  401       -        403  403 401    403   -       200
+GET    /ui/users/export.csv                     cookie  401       -        403  403 401    -     -       200
+GET    /ui/users/{account_id}                   cookie  401       -        403  403 401    -     404     200
+POST   /ui/users/{account_id}/ban               cookie  401       -        403  403 401    403   404     200
+POST   /ui/users/{account_id}/unban             cookie  401       -        403  403 401    403   404     200
+POST   /ui/users/{account_id}/password          cookie  401       -        403  403 401    403   404     200
+POST   /ui/users/{account_id}/role              cookie  401       -        403  403 401    403   404     200
+POST   /ui/users/{account_id}/device-limit      cookie  401       -        403  403 401    403   404     200
+GET    /ui/licenses                             cookie  401       -        403  403 401    -     -       200
+POST   /ui/licenses                             cookie  401       -        403  403 401    403   -       200
+POST   /ui/licenses/keys.csv                    cookie  401       -        403  403 401    403   -       200
+POST   /ui/licenses/{license_id}/extend         cookie  401       -        403  403 401    403   404     200
+POST   /ui/licenses/{license_id}/suspend        cookie  401       -        403  403 401    403   404     200
+POST   /ui/licenses/{license_id}/reinstate      cookie  401       -        403  403 401    403   404     200
+POST   /ui/licenses/{license_id}/revoke         cookie  401       -        403  403 401    403   404     200
+GET    /ui/devices                              cookie  401       -        403  403 401    -     -       200
+POST   /ui/devices/{device_id}/rename           cookie  401       -        403  403 401    403   404     200
+POST   /ui/devices/{device_id}/release          cookie  401       -        403  403 401    403   404     200
+GET    /ui/sessions                             cookie  401       -        403  403 401    -     -       200
+POST   /ui/sessions/{session_id}/revoke         cookie  401       -        403  403 401    403   404     200
+GET    /ui/ip-blocks                            cookie  401       -        403  403 401    -     -       200
+POST   /ui/ip-blocks                            cookie  401       -        403  403 401    403   -       200
+POST   /ui/ip-blocks/unblock                    cookie  401       -        403  403 401    403   -       200
+GET    /ui/audit                                cookie  401       -        403  403 401    -     -       200
 """
 
 Route = tuple[str, str]

@@ -1,0 +1,143 @@
+"""Admin pages: licenses — issue a batch (keys shown once, with copy and CSV), list by status, and
+suspend, reinstate, revoke (each asks first) or extend."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse
+
+from api.deps import AppServices
+from api.services import Services
+from api.ui import fields
+from api.ui.csv_export import csv_response
+from api.ui.i18n import N_
+from api.ui.pages import AdminPage, Page, PageRoute, confirm, done
+from api.ui.templating import gettext, render
+from domain.errors import DomainError
+from domain.roles import parse_tier
+from projections import licenses
+
+router = APIRouter(prefix="/ui", tags=["admin pages"], route_class=PageRoute)
+ACTIONS = {
+    "suspend": N_("Suspend license %(id)s? Its account's clients will report it suspended."),
+    "reinstate": N_("Reinstate license %(id)s?"),
+    "revoke": N_("Revoke license %(id)s for good? Its days leave the account's expiry."),
+}
+
+
+def license_list(request: Request, page: Page, svc: Services, status: str, cursor: str | None) -> Response:
+    found = svc.reads.query(
+        None,
+        lambda tx: licenses.list_licenses(
+            tx,
+            status=status or None,
+            account_id=None,
+            batch_id=None,
+            sort="issued_at",
+            descending=True,
+            limit=25,
+            cursor=cursor,
+        ),
+    )
+    return render(
+        request,
+        "licenses.html",
+        csrf=page.csrf,
+        items=found.rows,
+        next_cursor=found.next_cursor,
+        status=status,
+        errors=page.errors,
+        form=page.form,
+    )
+
+
+@router.get("/licenses", response_class=HTMLResponse)
+def licenses_page(
+    request: Request,
+    page: AdminPage,
+    svc: AppServices,
+    status: Annotated[str, Query(max_length=10)] = "",
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """Licenses by status, newest first, with the batch form and the actions."""
+    return license_list(request, page, svc, status if status in licenses.STATUSES else "", cursor)
+
+
+@router.post("/licenses", response_class=HTMLResponse)
+def issue(request: Request, page: AdminPage, svc: AppServices) -> Response:
+    """Issues a batch; this page is the only time its keys are shown."""
+    count, days = fields.whole(page, "count", 1, 1000), fields.whole(page, "days", 1, 3650)
+    limit, note = fields.whole(page, "device_limit", 1, 100), fields.text(page, "note", required=False)
+    if not page.errors and count and days and limit:
+        try:
+            written = svc.ledger.issue_licenses(
+                count,
+                days,
+                parse_tier(page.text("tier") or "user"),
+                limit,
+                note or "",
+                svc.clock(),
+                page.admin.context(request),
+            )
+            return render(request, "issued.html", csrf=page.csrf, keys=written.value, days=days)
+        except DomainError as error:
+            page.errors["count"] = error.code
+    return license_list(request, page, svc, "", None)
+
+
+@router.post("/licenses/keys.csv", response_class=HTMLResponse)
+def keys_csv(page: AdminPage) -> Response:
+    """The keys just shown, sent back by the page, as CSV (the server keeps no copy of them)."""
+    rows = zip(page.form.getlist("license_id"), page.form.getlist("key"), strict=False)
+    return csv_response("keyledger-keys.csv", ("license_id", "key"), [[str(a), str(b)] for a, b in rows])
+
+
+@router.post("/licenses/{license_id}/extend", response_class=HTMLResponse)
+def extend(request: Request, license_id: UUID, page: AdminPage, svc: AppServices) -> Response:
+    """Adds days to a license."""
+    days = fields.whole(page, "days", 1, 3650)
+    if days and not page.errors:
+        svc.ledger.extend_license(license_id, days, svc.clock(), page.admin.context(request))
+        return done("/ui/licenses")
+    svc.ledger.license(license_id)
+    return license_list(request, page, svc, "", None)
+
+
+def change(request: Request, license_id: UUID, action: str, page: Page, svc: Services) -> Response:
+    """Suspends, reinstates or revokes a license once confirmed; asks first."""
+    svc.ledger.license(license_id)
+    if not page.confirmed:
+        message = gettext(request, ACTIONS[action]) % {"id": str(license_id)[:8]}
+        return confirm(request, page, message, "/ui/licenses")
+    command = {
+        "suspend": svc.ledger.suspend_license,
+        "reinstate": svc.ledger.reinstate_license,
+        "revoke": svc.ledger.revoke_license,
+    }[action]
+    try:
+        command(license_id, svc.clock(), page.admin.context(request, page.text("reason") or None))
+    except DomainError as error:
+        page.errors[str(license_id)] = error.code
+        return license_list(request, page, svc, "", None)
+    return done("/ui/licenses")
+
+
+@router.post("/licenses/{license_id}/suspend", response_class=HTMLResponse)
+def suspend(request: Request, license_id: UUID, page: AdminPage, svc: AppServices) -> Response:
+    """Suspends a license (asks first)."""
+    return change(request, license_id, "suspend", page, svc)
+
+
+@router.post("/licenses/{license_id}/reinstate", response_class=HTMLResponse)
+def reinstate(request: Request, license_id: UUID, page: AdminPage, svc: AppServices) -> Response:
+    """Lifts a suspension (asks first)."""
+    return change(request, license_id, "reinstate", page, svc)
+
+
+@router.post("/licenses/{license_id}/revoke", response_class=HTMLResponse)
+def revoke(request: Request, license_id: UUID, page: AdminPage, svc: AppServices) -> Response:
+    """Revokes a license for good (asks first)."""
+    return change(request, license_id, "revoke", page, svc)

@@ -1,0 +1,267 @@
+"""Admin pages: users — list (search, filters, sort, pages, CSV), create, detail, and the actions on an
+account (ban, unban, password, role, device limit), each through the same ledger commands as the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse
+
+from api.deps import AppServices
+from api.services import Services
+from api.ui import fields
+from api.ui.csv_export import csv_response
+from api.ui.pages import AdminPage, Page, PageRoute, confirm, done
+from api.ui.templating import gettext, render
+from domain.errors import DomainError
+from domain.roles import Role
+from projections import accounts, devices, licenses, sessions
+from projections.base import text_time
+
+router = APIRouter(prefix="/ui", tags=["admin pages"], route_class=PageRoute)
+SORTS = ("created_at", "username", "last_login_at", "license_expiry", "role")
+PAGE_SIZE = 25
+CSV_COLUMNS = (
+    "id",
+    "username",
+    "role",
+    "banned",
+    "banned_until",
+    "license_expiry",
+    "created_at",
+    "last_login_at",
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    search: str | None
+    role: str | None
+    status: str | None
+    sort: str
+    descending: bool
+
+
+def user_filters(
+    search: Annotated[str, Query(max_length=50, pattern=r"^[^\x00]*$")] = "",
+    role: Annotated[str, Query(max_length=10)] = "",
+    status: Annotated[str, Query(max_length=10)] = "",
+    sort: Annotated[str, Query(max_length=20)] = "created_at",
+    order: Annotated[str, Query(max_length=4)] = "desc",
+) -> Filters:
+    return Filters(
+        search or None,
+        role if role in {r.value for r in Role} else None,
+        status if status in ("active", "banned") else None,
+        sort if sort in SORTS else "created_at",
+        order != "asc",
+    )
+
+
+def user_page(svc: Services, f: Filters, limit: int, cursor: str | None) -> Any:
+    now = text_time(svc.clock())
+    column = "username_key" if f.sort == "username" else f.sort
+    return svc.reads.query(
+        None,
+        lambda tx: accounts.list_accounts(
+            tx,
+            search=f.search,
+            role=f.role,
+            status=f.status,
+            now=now,
+            sort=column,
+            descending=f.descending,
+            limit=limit,
+            cursor=cursor,
+        ),
+    )
+
+
+def users_list(request: Request, page: Page, svc: Services, f: Filters, cursor: str | None) -> Response:
+    found = user_page(svc, f, PAGE_SIZE, cursor)
+    return render(
+        request,
+        "users.html",
+        csrf=page.csrf,
+        users=found.rows,
+        next_cursor=found.next_cursor,
+        filters=f,
+        sorts=SORTS,
+        errors=page.errors,
+        form=page.form,
+    )
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users(
+    request: Request,
+    page: AdminPage,
+    svc: AppServices,
+    search: Annotated[str, Query(max_length=50, pattern=r"^[^\x00]*$")] = "",
+    role: Annotated[str, Query(max_length=10)] = "",
+    status: Annotated[str, Query(max_length=10)] = "",
+    sort: Annotated[str, Query(max_length=20)] = "created_at",
+    order: Annotated[str, Query(max_length=4)] = "desc",
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """Accounts with search, role and status filters, sort and cursor pages."""
+    return users_list(request, page, svc, user_filters(search, role, status, sort, order), cursor)
+
+
+@router.get("/users/export.csv", response_class=HTMLResponse)
+def users_csv(
+    page: AdminPage,
+    svc: AppServices,
+    search: Annotated[str, Query(max_length=50, pattern=r"^[^\x00]*$")] = "",
+    role: Annotated[str, Query(max_length=10)] = "",
+    status: Annotated[str, Query(max_length=10)] = "",
+    sort: Annotated[str, Query(max_length=20)] = "created_at",
+    order: Annotated[str, Query(max_length=4)] = "desc",
+) -> Response:
+    """Every account the filters match, as CSV."""
+    f, rows, cursor = user_filters(search, role, status, sort, order), [], None
+    while True:
+        found = user_page(svc, f, 200, cursor)
+        rows += [[row.get(c) for c in CSV_COLUMNS] for row in found.rows]
+        if not found.next_cursor:
+            return csv_response("keyledger-users.csv", CSV_COLUMNS, rows)
+        cursor = found.next_cursor
+
+
+@router.post("/users", response_class=HTMLResponse)
+def create_user(request: Request, page: AdminPage, svc: AppServices) -> Response:
+    """Registers an account and opens its page."""
+    username = fields.text(page, "username", limit=64)
+    password = fields.text(page, "password", limit=1024)
+    role = page.text("role") if page.text("role") in {r.value for r in Role} else "user"
+    if username and password:
+        try:
+            written = svc.ledger.register(
+                username, password, Role(role), svc.clock(), page.admin.context(request)
+            )
+            return done(f"/ui/users/{written.value}")
+        except DomainError as error:
+            page.errors["username"] = error.code
+    return users_list(request, page, svc, user_filters(), None)
+
+
+def detail(svc: Services, account_id: UUID) -> dict[str, Any]:
+    account = svc.ledger.account(account_id)
+    now, key = text_time(svc.clock()), str(account_id)
+
+    def rows(tx: Any) -> dict[str, Any]:
+        common: dict[str, Any] = {"descending": True, "limit": 50, "cursor": None}
+        return {
+            "licenses": licenses.list_licenses(
+                tx, status=None, account_id=key, batch_id=None, sort="issued_at", **common
+            ).rows,
+            "devices": devices.list_devices(
+                tx, account_id=key, search=None, released=None, sort="bound_at", **common
+            ).rows,
+            "sessions": sessions.list_sessions(
+                tx, kind=None, account_id=key, open_only=False, now=now, sort="opened_at", **common
+            ).rows,
+        }
+
+    found = svc.reads.query(None, rows)
+    return {"account": account, "history": svc.ledger_log.history(account_id), **found}
+
+
+def user_detail(request: Request, page: Page, svc: Services, account_id: UUID) -> Response:
+    return render(
+        request, "user.html", csrf=page.csrf, errors=page.errors, form=page.form, **detail(svc, account_id)
+    )
+
+
+@router.get("/users/{account_id}", response_class=HTMLResponse)
+def user(request: Request, account_id: UUID, page: AdminPage, svc: AppServices) -> Response:
+    """One account: its licenses, devices, sessions and history, and the actions on it."""
+    return user_detail(request, page, svc, account_id)
+
+
+def act(request: Request, page: Page, svc: Services, account_id: UUID, write: Any, field: str) -> Response:
+    """Runs ``write`` if the form is valid; back to the account's page, or the page with the errors."""
+    if not page.errors:
+        try:
+            write()
+            return done(f"/ui/users/{account_id}")
+        except DomainError as error:
+            page.errors[field] = error.code
+    return user_detail(request, page, svc, account_id)
+
+
+@router.post("/users/{account_id}/ban", response_class=HTMLResponse)
+def ban(request: Request, account_id: UUID, page: AdminPage, svc: AppServices) -> Response:
+    """Bans the account with a reason and an optional end (asks first)."""
+    name = svc.ledger.account(account_id).username
+    reason, until = fields.text(page, "reason"), fields.moment(page, "until")
+    if not page.errors and not page.confirmed:
+        message = gettext(request, "Ban %(name)s and close every session of the account?") % {"name": name}
+        return confirm(request, page, message, f"/ui/users/{account_id}")
+    ctx = page.admin.context(request, reason)
+    return act(
+        request, page, svc, account_id, lambda: svc.ledger.ban(account_id, until, svc.clock(), ctx), "reason"
+    )
+
+
+@router.post("/users/{account_id}/unban", response_class=HTMLResponse)
+def unban(request: Request, account_id: UUID, page: AdminPage, svc: AppServices) -> Response:
+    """Lifts the account's ban (asks first)."""
+    name = svc.ledger.account(account_id).username
+    if not page.confirmed:
+        message = gettext(request, "Lift the ban on %(name)s?") % {"name": name}
+        return confirm(request, page, message, f"/ui/users/{account_id}")
+    ctx = page.admin.context(request, fields.text(page, "reason", required=False))
+    return act(
+        request, page, svc, account_id, lambda: svc.ledger.unban(account_id, svc.clock(), ctx), "unban"
+    )
+
+
+@router.post("/users/{account_id}/password", response_class=HTMLResponse)
+def set_password(request: Request, account_id: UUID, page: AdminPage, svc: AppServices) -> Response:
+    """Sets a new password; the account's sessions close."""
+    password = fields.text(page, "password", limit=1024) or ""
+    ctx = page.admin.context(request)
+    return act(
+        request,
+        page,
+        svc,
+        account_id,
+        lambda: svc.ledger.change_password(account_id, password, svc.clock(), ctx),
+        "password",
+    )
+
+
+@router.post("/users/{account_id}/role", response_class=HTMLResponse)
+def change_role(request: Request, account_id: UUID, page: AdminPage, svc: AppServices) -> Response:
+    """Changes the role; it applies to the user's next request."""
+    role = page.text("role")
+    if role not in {r.value for r in Role}:
+        page.errors["role"] = "required"
+    ctx = page.admin.context(request)
+    return act(
+        request,
+        page,
+        svc,
+        account_id,
+        lambda: svc.ledger.change_role(account_id, Role(role), svc.clock(), ctx),
+        "role",
+    )
+
+
+@router.post("/users/{account_id}/device-limit", response_class=HTMLResponse)
+def device_limit(request: Request, account_id: UUID, page: AdminPage, svc: AppServices) -> Response:
+    """Sets how many devices the account may bind."""
+    limit = fields.whole(page, "device_limit", 0, 100) or 0
+    ctx = page.admin.context(request)
+    return act(
+        request,
+        page,
+        svc,
+        account_id,
+        lambda: svc.ledger.set_device_limit(account_id, limit, svc.clock(), ctx),
+        "device_limit",
+    )

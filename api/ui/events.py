@@ -1,0 +1,50 @@
+"""Readable names of the ledger's event types, for the activity feed and the audit pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from api.ui.i18n import N_
+
+EVENT_LABELS = {
+    "Account.Registered": N_("Account registered"),
+    "Account.PasswordChanged": N_("Password changed"),
+    "Account.RoleChanged": N_("Role changed"),
+    "Account.DeviceLimitSet": N_("Device limit set"),
+    "Account.Banned": N_("Account banned"),
+    "Account.Unbanned": N_("Account unbanned"),
+    "Account.LicenseApplied": N_("License applied"),
+    "Account.LicenseWithdrawn": N_("License withdrawn"),
+    "Account.DeviceAttached": N_("Device attached"),
+    "Account.DeviceDetached": N_("Device detached"),
+    "Account.LoggedIn": N_("Logged in"),
+    "Account.SessionEnded": N_("Session ended"),
+    "Account.LoginFailed": N_("Failed login"),
+    "Account.LicenseExpired": N_("License time ran out"),
+    "License.Issued": N_("License issued"),
+    "License.Activated": N_("License activated"),
+    "License.Extended": N_("License extended"),
+    "License.Suspended": N_("License suspended"),
+    "License.Reinstated": N_("License reinstated"),
+    "License.Revoked": N_("License revoked"),
+    "Device.Bound": N_("Device bound"),
+    "Device.FingerprintUpdated": N_("Device fingerprint updated"),
+    "Device.PublicKeyRegistered": N_("Device key registered"),
+    "Device.Renamed": N_("Device renamed"),
+    "Device.Released": N_("Device released"),
+    "Device.HeartbeatLost": N_("Device stopped sending heartbeats"),
+    "Device.HeartbeatResumed": N_("Device heartbeats resumed"),
+    "Session.Opened": N_("Session opened"),
+    "Session.Rotated": N_("Refresh token rotated"),
+    "Session.Closed": N_("Session closed"),
+    "IpAddress.Tracked": N_("Address first seen"),
+    "IpAddress.LoginFailed": N_("Failed login from address"),
+    "IpAddress.Blocked": N_("Address blocked"),
+    "IpAddress.Unblocked": N_("Address unblocked"),
+    "Alert.Raised": N_("Alert raised"),
+}
+
+
+def labels(gettext: Callable[[str], str]) -> dict[str, str]:
+    """Every label in one language (``gettext`` of its catalogue)."""
+    return {kind: gettext(label) for kind, label in EVENT_LABELS.items()}
