@@ -159,11 +159,13 @@ def csrf_token(svc: Services, session_token: str) -> str:
 
 
 def check_same_origin(request: Request) -> None:
-    """A browser write must come from our own origin (Sec-Fetch-Site and Origin, when sent)."""
+    """A browser write must come from our own origin (Sec-Fetch-Site and Origin, when sent). Our origin is
+    the configured public one (behind a TLS-terminating proxy), else the request's own scheme and host."""
     site = request.headers.get("sec-fetch-site")
     origin = request.headers.get("origin")
-    own = f"{request.url.scheme}://{request.url.netloc}"
-    if site not in (None, "same-origin", "none") or (origin is not None and origin != own):
+    public = request.app.state.services.settings.public_origin
+    own = {f"{request.url.scheme}://{request.url.netloc}"} if public is None else {public.rstrip("/")}
+    if site not in (None, "same-origin", "none") or (origin is not None and origin not in own):
         raise ApiError(403, "csrf_failed", "cross-site request refused")
 
 

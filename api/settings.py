@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     nats_url: str | None = None
     issuer: str = "keyledger"
     insecure_dev_cookies: bool = False
+    public_origin: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/\s]+$",
+        description="e.g. https://licensing.example.com, behind a proxy",
+    )
     inprocess_workers: bool = False
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     hash_concurrency: int = Field(default=4, ge=1, le=64)

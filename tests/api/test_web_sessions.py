@@ -346,3 +346,21 @@ def test_requests_without_an_id_get_distinct_ones(shared: Api) -> None:
     """Each request without an X-Request-ID gets its own."""
     ids = {shared.client.get("/healthz").headers["x-request-id"] for _ in range(5)}
     assert len(ids) == 5
+
+
+def test_public_origin_behind_a_proxy(tmp_path: Path, now: datetime) -> None:
+    """Behind a TLS-terminating proxy the configured public origin is ours; writes from elsewhere fail."""
+    with sqlite_api(tmp_path, now, public_origin="https://licensing.example.com") as api:
+        api.create_account("root", Role.ADMIN)
+        csrf = api.web_login("root")
+        body = {"username": "carol", "password": "correct horse battery"}
+        ours = api.client.post(
+            "/admin/users", json=body, headers={**csrf, "Origin": "https://licensing.example.com"}
+        )
+        theirs = api.client.post(
+            "/admin/users",
+            json={**body, "username": "dave"},
+            headers={**csrf, "Origin": "https://testserver"},
+        )
+    assert ours.status_code == 201, ours.text
+    assert theirs.status_code == 403
