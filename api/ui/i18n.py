@@ -48,10 +48,15 @@ def as_time(value: str | datetime | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+# A 24-hour clock in each language's date order (CLDR's Korean "medium" pattern gives "PM 5:05").
+TIME_PATTERNS = {"ko": "yyyy년 M월 d일 HH:mm:ss", "en": "MMM d, yyyy, HH:mm:ss"}
+
+
 def moment(value: str | datetime | None, locale: str) -> str:
     """A time in the reader's language (UTC), or a dash."""
     found = as_time(value)
-    return format_datetime(found, "medium", tzinfo=UTC, locale=locale) + " UTC" if found else "—"
+    pattern = TIME_PATTERNS.get(locale, "medium")
+    return format_datetime(found, pattern, tzinfo=UTC, locale=locale) + " UTC" if found else "—"
 
 
 def number(value: int | float | None, locale: str) -> str:
