@@ -53,7 +53,7 @@ from domain.context import AuditContext
 from domain.roles import Role
 from tests.bench import harness, measures, report
 from tests.bench.harness import Sample
-from tests.bench.served import Served, serving
+from tests.bench.served import UNLIMITED_API, UNLIMITED_LOGIN, Served, serving
 from tests.fakes import FastHasher
 from workers.presence import Seen
 
@@ -107,7 +107,12 @@ def add_bare_endpoint(app: FastAPI, svc: Services) -> None:
 def build_server(config: ServerConfig) -> tuple[FastAPI, dict[str, list[str]]]:
     """Runs in the server process: the app over a fresh SQLite ledger, ``clients`` accounts and as many
     30-day license keys, and the bare route. Returns the usernames and keys to the parent."""
-    settings = Settings(data_dir=Path(config.data_dir), insecure_dev_cookies=True)
+    settings = Settings(
+        data_dir=Path(config.data_dir),
+        insecure_dev_cookies=True,
+        login_limit=UNLIMITED_LOGIN,
+        api_limit=UNLIMITED_API,
+    )
     ledger = build_ledger(settings, create_tables=True, hasher=FastHasher())
     svc = build_services(settings, ledger=ledger)
     app = create_app(services=svc)

@@ -51,7 +51,7 @@ from domain.context import AuditContext
 from domain.roles import Role
 from tests.bench import harness, measures, report
 from tests.bench.harness import Sample
-from tests.bench.served import serving
+from tests.bench.served import UNLIMITED_API, UNLIMITED_LOGIN, serving
 
 NAME = "w7"
 PASSWORD = "correct horse battery staple"
@@ -203,6 +203,8 @@ def build_server(config: ServerConfig) -> tuple[FastAPI, dict[str, Any]]:
         argon2_memory_kib=config.memory_kib,
         argon2_time_cost=config.time_cost,
         argon2_parallelism=PARALLELISM,
+        login_limit=UNLIMITED_LOGIN,
+        api_limit=UNLIMITED_API,
     )
     build_ledger(settings, create_tables=True).close()
     svc = build_services(settings)
