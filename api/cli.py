@@ -18,6 +18,7 @@ from api.background import WORKER_NAMES, build_background
 from api.checkpoint_key import CHECKPOINT_KEY_FILE, generate_checkpoint_key
 from api.keyfiles import INDEX_KEY_FILE, KeyFileError, generate_index_key
 from api.ledger_verify import create_tables, ledger_verify
+from api.logs import configure_logging
 from api.services import utc_now
 from api.settings import Settings
 from api.signing import SIGNING_KEY_FILE, generate_signing_key
@@ -107,10 +108,11 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     generate_checkpoint_key(settings.data_dir)
     if not settings.database_url:
         create_tables(settings)
+    configure_logging()
     app = create_app(settings)
     where = (settings.database_url and "PostgreSQL") or f"SQLite in {settings.data_dir.resolve()}"
     print(f"keyledger listening on http://{args.host}:{args.port} (store: {where})", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False, log_config=None)
     return 0
 
 
@@ -133,6 +135,7 @@ def worker(args: argparse.Namespace, settings: Settings) -> int:
         signal.signal(sig, lambda *_: stopping.set())
     for running in workers:
         running.start()
+    configure_logging()
     print(f"keyledger worker {args.name}: running {', '.join(w.name for w in workers)}", flush=True)
     stopping.wait()
     for running in reversed(workers):
