@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from api.deps import AppServices
@@ -61,6 +61,9 @@ def user_filters(
     )
 
 
+UserFilters = Annotated[Filters, Depends(user_filters)]
+
+
 def user_page(svc: Services, f: Filters, limit: int, cursor: str | None) -> Any:
     now = text_time(svc.clock())
     column = "username_key" if f.sort == "username" else f.sort
@@ -100,29 +103,17 @@ def users(
     request: Request,
     page: AdminPage,
     svc: AppServices,
-    search: Annotated[str, Query(max_length=50, pattern=r"^[^\x00]*$")] = "",
-    role: Annotated[str, Query(max_length=10)] = "",
-    status: Annotated[str, Query(max_length=10)] = "",
-    sort: Annotated[str, Query(max_length=20)] = "created_at",
-    order: Annotated[str, Query(max_length=4)] = "desc",
+    filters: UserFilters,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     """Accounts with search, role and status filters, sort and cursor pages."""
-    return users_list(request, page, svc, user_filters(search, role, status, sort, order), cursor)
+    return users_list(request, page, svc, filters, cursor)
 
 
 @router.get("/users/export.csv", response_class=HTMLResponse)
-def users_csv(
-    page: AdminPage,
-    svc: AppServices,
-    search: Annotated[str, Query(max_length=50, pattern=r"^[^\x00]*$")] = "",
-    role: Annotated[str, Query(max_length=10)] = "",
-    status: Annotated[str, Query(max_length=10)] = "",
-    sort: Annotated[str, Query(max_length=20)] = "created_at",
-    order: Annotated[str, Query(max_length=4)] = "desc",
-) -> Response:
+def users_csv(page: AdminPage, svc: AppServices, filters: UserFilters) -> Response:
     """Every account the filters match, as CSV."""
-    f, rows, cursor = user_filters(search, role, status, sort, order), [], None
+    f, rows, cursor = filters, [], None
     while True:
         found = user_page(svc, f, 200, cursor)
         rows += [[row.get(c) for c in CSV_COLUMNS] for row in found.rows]
