@@ -6,9 +6,9 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: install run test lint format bench clean
 
-$(STAMP): pyproject.toml client/pyproject.toml
+$(STAMP): pyproject.toml client/pyproject.toml verifier/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -e ./client -e ".[dev]"
+	$(BIN)/pip install --quiet -e "./verifier[replay]" -e ./client -e ".[dev]"
 	touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install the server with its dev tools

@@ -10,10 +10,10 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
-from keyledger_client.verifier import Leaf, VerifierKey, encode_leaf, verifier_key_text
+from keyledger_verifier import Leaf, VerifierKey, encode_leaf, verifier_key_text
+from keyledger_verifier.export_format import Frame, end_line, frame_lines, record_line
 
 from api.event_data import event_json
-from api.ledger_export import Frame, end_line, frame_lines, record_line
 from domain.ledger.service import Ledger
 from workers import merkle
 from workers.merkle_store import StoredCheckpoint, TreeStore

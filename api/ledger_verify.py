@@ -7,10 +7,11 @@ import argparse
 import sys
 from collections.abc import Iterator
 
-from keyledger_client.verifier import encode_leaf, leaf_hash
+from keyledger_verifier import encode_leaf, leaf_hash
+from keyledger_verifier.export import verify_export
+from keyledger_verifier.export_format import ExportError, Mismatch
 
 from api.checkpoint_key import load_notary
-from api.ledger_export import ExportError, Mismatch, verify_export
 from api.ledger_log import LedgerLog, ProofUnavailable
 from api.settings import Settings
 from api.stores import build_ledger

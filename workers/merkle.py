@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from keyledger_client.verifier import EMPTY_ROOT, node_hash
+from keyledger_verifier import EMPTY_ROOT, node_hash
 
 Node = tuple[int, int]
 Span = tuple[int, int]

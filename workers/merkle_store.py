@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from keyledger_client.verifier import CompactRange, Leaf
+from keyledger_verifier import CompactRange, Leaf
 
 from workers import merkle
 from workers.ledger_db import LedgerDb, Tx

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from keyledger_client.verifier import ED25519_TYPE, Checkpoint, VerifierKey, key_id, verifier_key_text
+from keyledger_verifier.notes import ED25519_TYPE, Checkpoint, VerifierKey, key_id, verifier_key_text
 
 
 class SignerKeyError(ValueError):

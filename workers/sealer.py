@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 
-from keyledger_client.verifier import Checkpoint, CompactRange, encode_leaf, leaf_hash
+from keyledger_verifier import Checkpoint, CompactRange, encode_leaf, leaf_hash
 
 from workers.merkle_store import StoredCheckpoint, TreeStore
 from workers.notary import Notary

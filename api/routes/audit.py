@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
+from keyledger_verifier.state import aggregate_state
 from pydantic import BaseModel
 
-from api.aggregate_state import aggregate_state
 from api.deps import AppServices, CurrentAdmin
 from api.event_data import stored_event
 from api.problems import ApiError, responses

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
-from keyledger_client.verifier import parse_checkpoint
+from keyledger_verifier import parse_checkpoint
 from pydantic import BaseModel
 
 from api.deps import AppServices, CurrentAdmin, admin_principal, resolve_client, web_principal

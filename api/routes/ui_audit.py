@@ -10,8 +10,8 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
+from keyledger_verifier.state import aggregate_state
 
-from api.aggregate_state import aggregate_state
 from api.deps import AppServices
 from api.event_data import stored_event
 from api.routes.ledger import latest_checkpoint

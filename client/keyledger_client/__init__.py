@@ -4,6 +4,26 @@ raises is a ``KeyledgerError`` (the tree is drawn in ``keyledger_client.errors``
 
 from __future__ import annotations
 
+from keyledger_verifier import (
+    BadSignature,
+    Checkpoint,
+    CompactRange,
+    Leaf,
+    MalformedCheckpoint,
+    MalformedLeaf,
+    ProofError,
+    VerificationError,
+    VerifierKey,
+    decode_leaf,
+    encode_leaf,
+    leaf_hash,
+    node_hash,
+    open_checkpoint,
+    parse_verifier_key,
+    verify_consistency,
+    verify_inclusion,
+)
+
 from keyledger_client.client import Activation, KeyledgerClient
 from keyledger_client.errors import (
     AccessRefused,
@@ -28,25 +48,6 @@ from keyledger_client.errors import (
 from keyledger_client.fingerprint import application_salt, platform_readers
 from keyledger_client.session import LoginResult
 from keyledger_client.types import Callbacks, Clock, LicenseStatus, SystemClock
-from keyledger_client.verifier import (
-    BadSignature,
-    Checkpoint,
-    CompactRange,
-    Leaf,
-    MalformedCheckpoint,
-    MalformedLeaf,
-    ProofError,
-    VerificationError,
-    VerifierKey,
-    decode_leaf,
-    encode_leaf,
-    leaf_hash,
-    node_hash,
-    open_checkpoint,
-    parse_verifier_key,
-    verify_consistency,
-    verify_inclusion,
-)
 from keyledger_client.version import VERSION
 
 __version__ = VERSION

@@ -3,7 +3,7 @@ accepts a new one only when the server proves the new tree extends the old one (
 proof). A bad signature, another origin, a shrunk log, a fork at the same size or a failing proof raise
 ``WitnessAlarm`` and the old checkpoint is kept.
 
-The cryptography is ``keyledger_client.verifier`` (signed notes, consistency proofs); this module only
+The cryptography is ``keyledger_verifier`` (signed notes, consistency proofs); this module only
 fetches, compares and remembers. The verifier key is pinned by the application when it can be, else
 trusted on first use and then kept."""
 
@@ -14,15 +14,16 @@ import binascii
 import logging
 from typing import Any
 
-from keyledger_client.errors import UnexpectedResponse, WitnessAlarm
-from keyledger_client.session import Session
-from keyledger_client.verifier import (
+from keyledger_verifier import (
     Checkpoint,
     VerificationError,
     open_checkpoint,
     parse_verifier_key,
     verify_consistency,
 )
+
+from keyledger_client.errors import UnexpectedResponse, WitnessAlarm
+from keyledger_client.session import Session
 
 log = logging.getLogger("keyledger_client.witness")
 

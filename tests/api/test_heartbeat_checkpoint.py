@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from keyledger_client.verifier import open_checkpoint, parse_verifier_key
+from keyledger_verifier import open_checkpoint, parse_verifier_key
 
 from tests.api.harness import Api
 

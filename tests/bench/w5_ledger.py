@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from keyledger_client.verifier import Checkpoint, CompactRange, Leaf, decode_leaf, encode_leaf, leaf_hash
+from keyledger_verifier import Checkpoint, CompactRange, Leaf, decode_leaf, encode_leaf, leaf_hash
+from keyledger_verifier.export import verify_export
+from keyledger_verifier.export_format import Frame, end_line, frame_lines, record_line, unb64
 
-from api.ledger_export import Frame, end_line, frame_lines, record_line, unb64, verify_export
 from api.ledger_verify import upgrade_tree
 from domain.digests import Digests
 from domain.ledger.service import Ledger

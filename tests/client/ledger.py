@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from keyledger_client.verifier import Checkpoint, key_id, leaf_hash, node_hash, verifier_key_text
+from keyledger_verifier import Checkpoint, key_id, leaf_hash, node_hash, verifier_key_text
 
 ORIGIN = "keyledger.test/ledger"
 

@@ -7,8 +7,8 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
+from keyledger_verifier.export import verify_export
 
-from api.ledger_export import verify_export
 from api.ledger_verify import lines_of
 from tests.ledger_proofs.sealing import Sealed, populate, sealed
 from tests.stores import make_ledger, pg_env, pg_schema

@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from keyledger_client.verifier import decode_leaf, encode_leaf
+from keyledger_verifier import audit_cli, decode_leaf, encode_leaf
+from keyledger_verifier.export_format import render_json
 
-from api import audit_cli
-from api.ledger_export import render_json
 from tests.ledger_proofs.sealing import Sealed, populate, sealed
 from tests.stores import make_ledger, sqlite_env
 

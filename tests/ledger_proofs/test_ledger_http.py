@@ -13,12 +13,11 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from keyledger_client.verifier import leaf_hash as hash_leaf
-from keyledger_client.verifier import open_checkpoint, verify_consistency, verify_inclusion
+from keyledger_verifier import audit_cli, open_checkpoint, verify_consistency, verify_inclusion
+from keyledger_verifier import leaf_hash as hash_leaf
+from keyledger_verifier.replay import replay
+from keyledger_verifier.state import aggregate_state
 
-from api import audit_cli
-from api.aggregate_state import aggregate_state
-from api.audit_replay import replay
 from domain.context import AuditContext
 from domain.ledger.service import Ledger
 from domain.roles import Role

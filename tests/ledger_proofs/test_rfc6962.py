@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from keyledger_client.verifier import (
+from keyledger_verifier import (
     EMPTY_ROOT,
     CompactRange,
     ProofError,

@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from keyledger_client.verifier import (
+from keyledger_verifier import (
     CompactRange,
     encode_leaf,
     leaf_hash,

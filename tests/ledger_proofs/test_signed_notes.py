@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
-from keyledger_client.verifier import (
+from keyledger_verifier import (
     BadSignature,
     Checkpoint,
     Leaf,

@@ -1,7 +1,8 @@
 """``keyledger-audit``: verify a ledger export against a pinned checkpoint key and checkpoints held from
-earlier, then replay state at any size or moment. Verification imports only the standard library,
-``cryptography`` and ``keyledger_client.verifier`` (through ``api.ledger_export``); replay loads the
-domain's event classes, lazily.
+earlier, then replay state at any size or moment. Verification needs only the standard library and
+``cryptography``. Replay decodes the stored events with the event classes of the server that wrote them
+(``pip install keyledger-verifier[replay]`` beside the ``keyledger`` package), loaded by their stored
+topics only when ``replay`` runs: nothing here imports the server.
 
 Exit codes (one line on stdout when verified, on stderr otherwise):
   0 verified · 2 usage (bad arguments, unreadable file or key) · 3 malformed export · 4 bad signature ·
@@ -20,9 +21,10 @@ from datetime import datetime
 from pathlib import Path
 from uuid import UUID
 
-from keyledger_client.verifier import MalformedCheckpoint, VerifierKey, parse_verifier_key
-
-from api.ledger_export import ExportError, Uncheckable, verify_export
+from keyledger_verifier.errors import MalformedCheckpoint
+from keyledger_verifier.export import verify_export
+from keyledger_verifier.export_format import ExportError, Uncheckable
+from keyledger_verifier.notes import VerifierKey, parse_verifier_key
 
 USAGE = 2
 
@@ -70,13 +72,19 @@ def verify(args: argparse.Namespace) -> int:
 
 
 def replay(args: argparse.Namespace) -> int:
-    from api.audit_replay import replay as run_replay  # noqa: PLC0415 -- only replay needs the domain
-
+    try:
+        from keyledger_verifier.replay import EventClassesMissing  # noqa: PLC0415 -- replay only
+        from keyledger_verifier.replay import replay as run_replay  # noqa: PLC0415 -- replay only
+    except ImportError:
+        raise UsageError("replay needs eventsourcing: pip install 'keyledger-verifier[replay]'") from None
     if args.key:
         verify_export(export_lines(args.export), load_key(args.key))
     at = None if args.at is None else parse_time(args.at)
     aggregate = None if args.aggregate is None else parse_id(args.aggregate)
-    result = run_replay(export_lines(args.export), size=args.size, at=at, aggregate=aggregate)
+    try:
+        result = run_replay(export_lines(args.export), size=args.size, at=at, aggregate=aggregate)
+    except EventClassesMissing as error:
+        raise UsageError(str(error)) from None
     if args.size is not None and result["leaves"] < args.size:
         raise Uncheckable(f"the export holds {result['leaves']} leaves, fewer than --size {args.size}")
     print(json.dumps(result, indent=2, sort_keys=True))

@@ -1,6 +1,7 @@
 """``keyledger-audit replay``: the state of every aggregate (or one) after the first N leaves of an
 export, or as it was at a moment — each aggregate replayed to its last event at or before that time.
-Decodes the leaf bytes with the domain's event classes; never reads the export's JSON rendering."""
+Decodes the leaf bytes with the event classes their stored topics name (the ``keyledger`` package's
+domain, imported by topic at run time, never by this package); never reads the export's JSON rendering."""
 
 from __future__ import annotations
 
@@ -18,10 +19,15 @@ from eventsourcing.persistence import (
     StoredEvent,
     UUIDAsHex,
 )
-from keyledger_client.verifier import decode_leaf
+from eventsourcing.utils import TopicError
 
-from api.aggregate_state import aggregate_state
-from api.ledger_export import records
+from keyledger_verifier.export import records
+from keyledger_verifier.leaves import decode_leaf
+from keyledger_verifier.state import aggregate_state
+
+
+class EventClassesMissing(Exception):
+    """A stored topic names an event class that is not installed here."""
 
 
 def event_mapper() -> Mapper[UUID]:
@@ -63,6 +69,13 @@ def replay(
             break
         leaf = decode_leaf(leaf_bytes)
         stored = StoredEvent(UUID(leaf.originator_id), leaf.originator_version, leaf.topic, leaf.state)
-        state.apply(mapper.to_domain_event(stored))
+        try:
+            event = mapper.to_domain_event(stored)
+        except TopicError:
+            raise EventClassesMissing(
+                f"replay needs the event classes of the server that wrote the export: {leaf.topic} is not "
+                "installed (pip install the keyledger package beside keyledger-verifier)"
+            ) from None
+        state.apply(event)
         read = index + 1
     return {"leaves": read, "aggregates": state.states(aggregate)}
