@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from fastapi import Response
 
-from api.settings import Settings
+from api.services import WebSettings
 
 
-def cookie_name(settings: Settings) -> str:
+def cookie_name(settings: WebSettings) -> str:
     return "keyledger_session" if settings.insecure_dev_cookies else "__Host-keyledger_session"
 
 
-def set_session_cookie(response: Response, settings: Settings, token: str, max_age: int) -> None:
+def set_session_cookie(response: Response, settings: WebSettings, token: str, max_age: int) -> None:
     response.set_cookie(
         cookie_name(settings),
         token,
@@ -24,7 +24,7 @@ def set_session_cookie(response: Response, settings: Settings, token: str, max_a
     )
 
 
-def clear_session_cookie(response: Response, settings: Settings) -> None:
+def clear_session_cookie(response: Response, settings: WebSettings) -> None:
     response.delete_cookie(
         cookie_name(settings),
         path="/",

@@ -62,7 +62,7 @@ def limit_requests(request: Request) -> None:
     if request.url.path in UNLIMITED_PATHS:
         return
     svc: Services = request.app.state.services
-    credential = bearer_or_none(request) or request.cookies.get(cookie_name(svc.settings))
+    credential = bearer_or_none(request) or request.cookies.get(cookie_name(svc.web))
     if credential:
         principal = "credential:" + svc.digests.digest("rate-principal", credential)
     else:
@@ -163,7 +163,7 @@ def check_same_origin(request: Request) -> None:
     the configured public one (behind a TLS-terminating proxy), else the request's own scheme and host."""
     site = request.headers.get("sec-fetch-site")
     origin = request.headers.get("origin")
-    public = request.app.state.services.settings.public_origin
+    public = request.app.state.services.web.public_origin
     own = {f"{request.url.scheme}://{request.url.netloc}"} if public is None else {public.rstrip("/")}
     if site not in (None, "same-origin", "none") or (origin is not None and origin not in own):
         raise ApiError(403, "csrf_failed", "cross-site request refused")
@@ -181,7 +181,7 @@ def check_csrf(request: Request, svc: Services, session_token: str) -> None:
 
 
 def web_principal(request: Request, svc: AppServices) -> WebPrincipal:
-    token = request.cookies.get(cookie_name(svc.settings))
+    token = request.cookies.get(cookie_name(svc.web))
     if not token:
         raise ApiError(401, "not_authenticated", "log in first")
     now = svc.clock()

@@ -10,11 +10,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from api.passwords import HashingBusy
 from api.problems import ApiError, problem
 from api.request_ids import HEADER as REQUEST_ID_HEADER
 from api.security_headers import security_headers
 from domain import errors as domain
+from domain.credentials import HashingBusy
 
 log = logging.getLogger("keyledger.api")
 

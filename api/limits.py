@@ -9,16 +9,14 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 from api.client_address import limit_key
-from api.metrics import Metrics
 from api.problems import ApiError
-from api.rate_limits import InProcessLimiter, Limit, Limiter, LimiterUnavailable
-from api.rate_limits_redis import RedisLimiter, limiter_client
-from api.settings import Settings
+from domain.rate_windows import Decision, Limit, LimiterUnavailable
 from projections import audit_index
 from projections.store import ReadStore
 
@@ -27,6 +25,21 @@ RESEED_CHECK_S = 1.0
 # (Account) as separate events; a success (Account.LoggedIn) counts on both.
 ADDRESS_EVENTS = ("IpAddress.LoginFailed", "Account.LoggedIn")
 ACCOUNT_EVENTS = ("Account.LoginFailed", "Account.LoggedIn")
+
+
+class Limiter(Protocol):
+    """Where windows are kept: Redis (shared by every process) or this process (``adapters``)."""
+
+    def hit(self, key: str, limit: Limit, now: float) -> Decision: ...
+
+    def seed(self, key: str, limit: Limit, hits: Iterable[tuple[str, float]], now: float) -> None:
+        """Adds hits recorded elsewhere (the ledger's events: a unique id and a time) to a window, as after
+        a restart; seeding the same hits twice adds nothing."""
+        ...
+
+    def is_seeded(self) -> bool: ...
+
+    def mark_seeded(self) -> None: ...
 
 
 class OnFailure(StrEnum):
@@ -49,13 +62,14 @@ class RateLimits:
     def __init__(
         self,
         shared: Limiter,
+        local: Limiter,
         login: Limit,
         api: Limit,
         download: Limit,
         store: ReadStore,
         on_limited: Callable[[str], None] = lambda _: None,
     ) -> None:
-        self.shared, self.local = shared, InProcessLimiter()
+        self.shared, self.local = shared, local
         self.login_limit, self.api_limit, self.download_limit = login, api, download
         self.store, self.on_limited = store, on_limited
         self._checked_seed_at = 0.0
@@ -124,18 +138,3 @@ class RateLimits:
                 windows.setdefault(f"account:{aggregate_id}", []).append((str(position), at))
         for key, hits in windows.items():
             self.shared.seed(key, self.login_limit, hits, stamp)
-
-
-def build_limits(settings: Settings, store: ReadStore, metrics: Metrics) -> RateLimits:
-    """Limits over Redis when configured (short timeout, no retries), else in this process."""
-    shared: Limiter = (
-        RedisLimiter(limiter_client(settings.redis_url)) if settings.redis_url else InProcessLimiter()
-    )
-    return RateLimits(
-        shared,
-        parse_limit("login", settings.login_limit),
-        parse_limit("api", settings.api_limit),
-        parse_limit("download", settings.download_limit),
-        store,
-        on_limited=lambda route: metrics.limited.labels(route).inc(),
-    )

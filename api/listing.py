@@ -10,7 +10,7 @@ from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from api.schemas import MAX_POSITION
-from projections.pages import Page
+from projections.pages import Order, Page
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,10 @@ class ListParams:
     @property
     def descending(self) -> bool:
         return self.order == "desc"
+
+    def cut(self, sort: str) -> Order:
+        """These parameters as a read-model ``Order`` on ``sort``."""
+        return Order(sort, self.descending, self.limit, self.cursor)
 
 
 def list_params(

@@ -1,8 +1,8 @@
-"""What the routes depend on, built once per process by ``create_app``."""
+"""What the routes depend on, built once per process by the composition root (``bootstrap.app``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -12,12 +12,10 @@ from api.ledger_log import LedgerLog
 from api.limits import RateLimits
 from api.metrics import Metrics
 from api.readmodels import ReadModels
-from api.settings import Settings
 from api.tokens import TokenService
 from domain.digests import Digests
+from domain.heartbeats import Presence
 from domain.ledger.service import Ledger
-from workers.background import Background
-from workers.presence import Presence
 
 Clock = Callable[[], datetime]
 
@@ -27,8 +25,17 @@ def utc_now() -> datetime:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The settings the HTTP layer itself reads."""
+
+    public_origin: str | None = None  # the browser-facing origin behind a TLS-terminating proxy
+    insecure_dev_cookies: bool = False  # plain-HTTP development: no Secure flag, no __Host- prefix
+    max_body_bytes: int = 64 * 1024
+
+
+@dataclass(frozen=True)
 class Services:
-    settings: Settings
+    web: WebSettings
     metrics: Metrics
     limits: RateLimits
     blocklist: Blocklist
@@ -39,5 +46,5 @@ class Services:
     digests: Digests
     clock: Clock
     reads: ReadModels
-    background: list[Background]
     ledger_log: LedgerLog
+    readiness: Mapping[str, Callable[[], bool]]  # each configured service beside the event store

@@ -4,6 +4,8 @@ that is still true is checked against the ledger on every request, not here."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,13 +13,42 @@ from typing import Any
 from uuid import UUID
 
 import jwt
-
-from api.signing import SigningKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 ACCESS_LIFETIME = timedelta(minutes=15)
 ACCESS_AUDIENCE = "keyledger-client"
 LEASE_AUDIENCE = "keyledger-lease"
 REQUIRED = ["iss", "aud", "sub", "sid", "did", "jti", "typ", "iat", "nbf", "exp"]
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """The Ed25519 key tokens and leases are signed with, and its key id (published in the JWKS)."""
+
+    private: Ed25519PrivateKey
+    public: Ed25519PublicKey
+    kid: str
+
+    @classmethod
+    def from_private(cls, private: Ed25519PrivateKey) -> SigningKey:
+        public = private.public_key()
+        return cls(private, public, b64url(hashlib.sha256(public.public_bytes_raw()).digest())[:16])
+
+    def jwk(self) -> dict[str, Any]:
+        """The public key as an RFC 8037 OKP JWK."""
+        raw = self.public.public_bytes_raw()
+        return {
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "x": b64url(raw),
+            "kid": self.kid,
+            "alg": "EdDSA",
+            "use": "sig",
+        }
 
 
 class TokenRejected(Exception):

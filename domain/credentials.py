@@ -30,8 +30,13 @@ def check_password(password: str) -> str:
     return password
 
 
+class HashingBusy(Exception):
+    """Every hashing slot is taken: the caller should answer 503 at once rather than queue."""
+
+
 class PasswordHasher(Protocol):
-    """Hashes and verifies passwords; the server passes in Argon2id, unit tests a fast fake."""
+    """Hashes and verifies passwords; the server passes in Argon2id, unit tests a fast fake. Any of the
+    three may raise ``HashingBusy`` when the hasher is at capacity."""
 
     def hash(self, password: str) -> str: ...
 

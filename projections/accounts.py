@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, replace
 
 from domain.account import Account
-from projections.base import Projection, context_of, stamp
-from projections.pages import Page, Query, fetch_page, like_escape
+from projections.base import Projection, context_of, stamp, update_row
+from projections.pages import Order, Page, Query, fetch_page, like_escape
 from projections.store import Tx
 
 TABLE = "rm_accounts"
@@ -45,10 +45,6 @@ DDL = (
 )
 
 
-def _set(tx: Tx, account_id: Any, assignments: str, *params: Any) -> None:
-    tx.execute(f"UPDATE {TABLE} SET {assignments} WHERE id = ?", [*params, str(account_id)])
-
-
 def registered(tx: Tx, e: Account.Registered, _: int) -> None:
     tx.execute(
         f"INSERT INTO {TABLE} (id, username, username_key, role, device_limit, created_at)"
@@ -58,16 +54,17 @@ def registered(tx: Tx, e: Account.Registered, _: int) -> None:
 
 
 def role_changed(tx: Tx, e: Account.RoleChanged, _: int) -> None:
-    _set(tx, e.originator_id, "role = ?", e.role)
+    update_row(tx, TABLE, e.originator_id, "role = ?", e.role)
 
 
 def device_limit_set(tx: Tx, e: Account.DeviceLimitSet, _: int) -> None:
-    _set(tx, e.originator_id, "device_limit = ?", e.device_limit)
+    update_row(tx, TABLE, e.originator_id, "device_limit = ?", e.device_limit)
 
 
 def banned(tx: Tx, e: Account.Banned, _: int) -> None:
-    _set(
+    update_row(
         tx,
+        TABLE,
         e.originator_id,
         "banned = 1, banned_until = ?, ban_reason = ?, sessions_open = 0",
         stamp(e.until),
@@ -76,12 +73,13 @@ def banned(tx: Tx, e: Account.Banned, _: int) -> None:
 
 
 def unbanned(tx: Tx, e: Account.Unbanned, _: int) -> None:
-    _set(tx, e.originator_id, "banned = 0, banned_until = NULL, ban_reason = NULL")
+    update_row(tx, TABLE, e.originator_id, "banned = 0, banned_until = NULL, ban_reason = NULL")
 
 
 def license_applied(tx: Tx, e: Account.LicenseApplied, _: int) -> None:
-    _set(
+    update_row(
         tx,
+        TABLE,
         e.originator_id,
         "role = ?, device_limit = ?, license_expiry = ?",
         e.role,
@@ -91,31 +89,33 @@ def license_applied(tx: Tx, e: Account.LicenseApplied, _: int) -> None:
 
 
 def license_withdrawn(tx: Tx, e: Account.LicenseWithdrawn, _: int) -> None:
-    _set(tx, e.originator_id, "license_expiry = ?", stamp(e.expires_at))
+    update_row(tx, TABLE, e.originator_id, "license_expiry = ?", stamp(e.expires_at))
 
 
 def device_attached(tx: Tx, e: Account.DeviceAttached, _: int) -> None:
-    _set(tx, e.originator_id, "devices_used = devices_used + 1")
+    update_row(tx, TABLE, e.originator_id, "devices_used = devices_used + 1")
 
 
 def device_detached(tx: Tx, e: Account.DeviceDetached, _: int) -> None:
-    _set(tx, e.originator_id, "devices_used = devices_used - 1")
+    update_row(tx, TABLE, e.originator_id, "devices_used = devices_used - 1")
 
 
 def logged_in(tx: Tx, e: Account.LoggedIn, _: int) -> None:
-    _set(tx, e.originator_id, "last_login_at = ?, sessions_open = sessions_open + 1", stamp(e.timestamp))
+    update_row(
+        tx, TABLE, e.originator_id, "last_login_at = ?, sessions_open = sessions_open + 1", stamp(e.timestamp)
+    )
 
 
 def session_ended(tx: Tx, e: Account.SessionEnded, _: int) -> None:
-    _set(tx, e.originator_id, "sessions_open = sessions_open - 1")
+    update_row(tx, TABLE, e.originator_id, "sessions_open = sessions_open - 1")
 
 
 def license_expired(tx: Tx, e: Account.LicenseExpired, _: int) -> None:
-    _set(tx, e.originator_id, "expiry_noticed = ?", stamp(e.expires_at))
+    update_row(tx, TABLE, e.originator_id, "expiry_noticed = ?", stamp(e.expires_at))
 
 
 def login_failed(tx: Tx, e: Account.LoginFailed, _: int) -> None:
-    _set(tx, e.originator_id, "failed_logins = failed_logins + 1")
+    update_row(tx, TABLE, e.originator_id, "failed_logins = failed_logins + 1")
 
 
 PROJECTION = Projection(
@@ -140,29 +140,28 @@ PROJECTION = Projection(
 )
 
 
-def list_accounts(
-    tx: Tx,
-    *,
-    search: str | None,
-    role: str | None,
-    status: str | None,
-    now: str,
-    sort: str,
-    descending: bool,
-    limit: int,
-    cursor: str | None,
-) -> Page:
-    """Accounts matching a username search, a role and a status (active, banned), in allowlisted order."""
+@dataclass(frozen=True)
+class AccountFilter:
+    search: str | None = None  # part of a username
+    role: str | None = None
+    status: str | None = None  # active or banned
+
+
+def list_accounts(tx: Tx, f: AccountFilter, now: str, order: Order) -> Page:
+    """Accounts matching a username search, a role and a status (active, banned), in allowlisted order
+    (``username`` sorts case-insensitively)."""
     query = Query(TABLE, COLUMNS, SORTABLE)
-    if search:
-        query.filter("username_key LIKE ? ESCAPE '!'", f"%{like_escape(search.lower())}%")
-    if role:
-        query.filter("role = ?", role)
-    if status == "banned":
+    if f.search:
+        query.filter("username_key LIKE ? ESCAPE '!'", f"%{like_escape(f.search.lower())}%")
+    if f.role:
+        query.filter("role = ?", f.role)
+    if f.status == "banned":
         query.filter("banned = 1 AND (banned_until IS NULL OR banned_until > ?)", now)
-    elif status == "active":
+    elif f.status == "active":
         query.filter("NOT (banned = 1 AND (banned_until IS NULL OR banned_until > ?))", now)
-    return fetch_page(tx, query, sort, descending, limit, cursor)
+    if order.sort == "username":
+        order = replace(order, sort="username_key")
+    return fetch_page(tx, query, order)
 
 
 def unnoticed_expiries(tx: Tx, now: str, limit: int) -> list[str]:

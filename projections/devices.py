@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from domain.device import Device
-from projections.base import Projection, stamp
-from projections.pages import Page, Query, fetch_page, like_escape
+from projections.base import Projection, stamp, update_row
+from projections.pages import Order, Page, Query, fetch_page, like_escape
 from projections.store import Tx
 
 TABLE = "rm_devices"
@@ -32,10 +32,6 @@ DDL = (
 )
 
 
-def _set(tx: Tx, device_id: Any, assignments: str, *params: Any) -> None:
-    tx.execute(f"UPDATE {TABLE} SET {assignments} WHERE id = ?", [*params, str(device_id)])
-
-
 def bound(tx: Tx, e: Device.Bound, _: int) -> None:
     tx.execute(
         f"INSERT INTO {TABLE} (id, account_id, nickname, client_version, bound_at, has_public_key)"
@@ -52,8 +48,9 @@ def bound(tx: Tx, e: Device.Bound, _: int) -> None:
 
 
 def fingerprint_updated(tx: Tx, e: Device.FingerprintUpdated, _: int) -> None:
-    _set(
+    update_row(
         tx,
+        TABLE,
         e.originator_id,
         "client_version = ?, fingerprint_changes = fingerprint_changes + 1",
         e.client_version,
@@ -61,23 +58,23 @@ def fingerprint_updated(tx: Tx, e: Device.FingerprintUpdated, _: int) -> None:
 
 
 def key_registered(tx: Tx, e: Device.PublicKeyRegistered, _: int) -> None:
-    _set(tx, e.originator_id, "has_public_key = 1")
+    update_row(tx, TABLE, e.originator_id, "has_public_key = 1")
 
 
 def renamed(tx: Tx, e: Device.Renamed, _: int) -> None:
-    _set(tx, e.originator_id, "nickname = ?", e.nickname)
+    update_row(tx, TABLE, e.originator_id, "nickname = ?", e.nickname)
 
 
 def released(tx: Tx, e: Device.Released, _: int) -> None:
-    _set(tx, e.originator_id, "released = 1, released_at = ?", stamp(e.timestamp))
+    update_row(tx, TABLE, e.originator_id, "released = 1, released_at = ?", stamp(e.timestamp))
 
 
 def heartbeat_lost(tx: Tx, e: Device.HeartbeatLost, _: int) -> None:
-    _set(tx, e.originator_id, "heartbeat_lost = 1, lost_since = ?", stamp(e.last_seen))
+    update_row(tx, TABLE, e.originator_id, "heartbeat_lost = 1, lost_since = ?", stamp(e.last_seen))
 
 
 def heartbeat_resumed(tx: Tx, e: Device.HeartbeatResumed, _: int) -> None:
-    _set(tx, e.originator_id, "heartbeat_lost = 0, lost_since = NULL")
+    update_row(tx, TABLE, e.originator_id, "heartbeat_lost = 0, lost_since = NULL")
 
 
 PROJECTION = Projection(
@@ -96,25 +93,22 @@ PROJECTION = Projection(
 )
 
 
-def list_devices(
-    tx: Tx,
-    *,
-    account_id: str | None,
-    search: str | None,
-    released: bool | None,
-    sort: str,
-    descending: bool,
-    limit: int,
-    cursor: str | None,
-) -> Page:
+@dataclass(frozen=True)
+class DeviceFilter:
+    account_id: str | None = None
+    search: str | None = None  # part of a nickname
+    released: bool | None = None
+
+
+def list_devices(tx: Tx, f: DeviceFilter, order: Order) -> Page:
     query = Query(TABLE, COLUMNS, SORTABLE)
-    if account_id:
-        query.filter("account_id = ?", account_id)
-    if search:
-        query.filter("LOWER(nickname) LIKE ? ESCAPE '!'", f"%{like_escape(search.lower())}%")
-    if released is not None:
-        query.filter("released = ?", int(released))
-    return fetch_page(tx, query, sort, descending, limit, cursor)
+    if f.account_id:
+        query.filter("account_id = ?", f.account_id)
+    if f.search:
+        query.filter("LOWER(nickname) LIKE ? ESCAPE '!'", f"%{like_escape(f.search.lower())}%")
+    if f.released is not None:
+        query.filter("released = ?", int(f.released))
+    return fetch_page(tx, query, order)
 
 
 def bound_devices(tx: Tx) -> list[tuple[str, bool]]:

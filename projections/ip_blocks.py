@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from domain.ip_address import IpAddress
-from projections.base import Projection, context_of, stamp
-from projections.pages import Page, Query, fetch_page
+from projections.base import Projection, context_of, stamp, update_row
+from projections.pages import Order, Page, Query, fetch_page
 from projections.store import Tx
 
 TABLE = "rm_ip_addresses"
@@ -37,10 +35,6 @@ DDL = (
 )
 
 
-def _set(tx: Tx, ip_id: Any, assignments: str, *params: Any) -> None:
-    tx.execute(f"UPDATE {TABLE} SET {assignments} WHERE id = ?", [*params, str(ip_id)])
-
-
 def tracked(tx: Tx, e: IpAddress.Tracked, _: int) -> None:
     tx.execute(
         f"INSERT INTO {TABLE} (id, network) VALUES (?, ?) ON CONFLICT (id) DO NOTHING",
@@ -49,13 +43,14 @@ def tracked(tx: Tx, e: IpAddress.Tracked, _: int) -> None:
 
 
 def login_failed(tx: Tx, e: IpAddress.LoginFailed, _: int) -> None:
-    _set(tx, e.originator_id, "failures = failures + 1, last_failure_at = ?", stamp(e.timestamp))
+    update_row(tx, TABLE, e.originator_id, "failures = failures + 1, last_failure_at = ?", stamp(e.timestamp))
 
 
 def blocked(tx: Tx, e: IpAddress.Blocked, _: int) -> None:
     context = context_of(e)
-    _set(
+    update_row(
         tx,
+        TABLE,
         e.originator_id,
         "blocked = 1, blocked_until = ?, blocked_at = ?, reason = ?, blocked_by = ?",
         stamp(e.until),
@@ -66,7 +61,9 @@ def blocked(tx: Tx, e: IpAddress.Blocked, _: int) -> None:
 
 
 def unblocked(tx: Tx, e: IpAddress.Unblocked, _: int) -> None:
-    _set(tx, e.originator_id, "blocked = 0, blocked_until = NULL, reason = NULL, blocked_by = NULL")
+    update_row(
+        tx, TABLE, e.originator_id, "blocked = 0, blocked_until = NULL, reason = NULL, blocked_by = NULL"
+    )
 
 
 PROJECTION = Projection(
@@ -82,14 +79,12 @@ PROJECTION = Projection(
 )
 
 
-def list_blocks(
-    tx: Tx, *, active_only: bool, now: str, sort: str, descending: bool, limit: int, cursor: str | None
-) -> Page:
+def list_blocks(tx: Tx, active_only: bool, now: str, order: Order) -> Page:
     """Blocked networks (by default only blocks still in force)."""
     query = Query(TABLE, COLUMNS, SORTABLE).filter("blocked = 1")
     if active_only:
         query.filter("(blocked_until IS NULL OR blocked_until > ?)", now)
-    return fetch_page(tx, query, sort, descending, limit, cursor)
+    return fetch_page(tx, query, order)
 
 
 def blocked_networks(tx: Tx) -> list[tuple[str, str | None]]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from domain.license import License
-from projections.base import Projection, stamp
-from projections.pages import Page, Query, fetch_page
+from projections.base import Projection, stamp, update_row
+from projections.pages import Order, Page, Query, fetch_page
 from projections.store import Tx
 
 TABLE = "rm_licenses"
@@ -38,9 +39,10 @@ STATUS_SQL = (
 )
 
 
-def _set(tx: Tx, license_id: Any, assignments: str, *params: Any) -> None:
-    tx.execute(f"UPDATE {TABLE} SET {assignments} WHERE id = ?", [*params, str(license_id)])
-    tx.execute(f"UPDATE {TABLE} SET {STATUS_SQL} WHERE id = ?", [str(license_id)])
+def _changed(tx: Tx, license_id: Any, assignments: str, *params: Any) -> None:
+    """Updates a license row, then its status (computed from the row as it is now)."""
+    update_row(tx, TABLE, license_id, assignments, *params)
+    update_row(tx, TABLE, license_id, STATUS_SQL)
 
 
 def issued(tx: Tx, e: License.Issued, _: int) -> None:
@@ -61,23 +63,23 @@ def issued(tx: Tx, e: License.Issued, _: int) -> None:
 
 
 def activated(tx: Tx, e: License.Activated, _: int) -> None:
-    _set(tx, e.originator_id, "account_id = ?, activated_at = ?", str(e.account_id), stamp(e.timestamp))
+    _changed(tx, e.originator_id, "account_id = ?, activated_at = ?", str(e.account_id), stamp(e.timestamp))
 
 
 def extended(tx: Tx, e: License.Extended, _: int) -> None:
-    _set(tx, e.originator_id, "days = days + ?", e.days)
+    _changed(tx, e.originator_id, "days = days + ?", e.days)
 
 
 def suspended(tx: Tx, e: License.Suspended, _: int) -> None:
-    _set(tx, e.originator_id, "suspended = 1")
+    _changed(tx, e.originator_id, "suspended = 1")
 
 
 def reinstated(tx: Tx, e: License.Reinstated, _: int) -> None:
-    _set(tx, e.originator_id, "suspended = 0")
+    _changed(tx, e.originator_id, "suspended = 0")
 
 
 def revoked(tx: Tx, e: License.Revoked, _: int) -> None:
-    _set(tx, e.originator_id, "revoked = 1")
+    _changed(tx, e.originator_id, "revoked = 1")
 
 
 PROJECTION = Projection(
@@ -95,22 +97,19 @@ PROJECTION = Projection(
 )
 
 
-def list_licenses(
-    tx: Tx,
-    *,
-    status: str | None,
-    account_id: str | None,
-    batch_id: str | None,
-    sort: str,
-    descending: bool,
-    limit: int,
-    cursor: str | None,
-) -> Page:
+@dataclass(frozen=True)
+class LicenseFilter:
+    status: str | None = None
+    account_id: str | None = None
+    batch_id: str | None = None
+
+
+def list_licenses(tx: Tx, f: LicenseFilter, order: Order) -> Page:
     query = Query(TABLE, COLUMNS, SORTABLE)
-    if status:
-        query.filter("status = ?", status)
-    if account_id:
-        query.filter("account_id = ?", account_id)
-    if batch_id:
-        query.filter("batch_id = ?", batch_id)
-    return fetch_page(tx, query, sort, descending, limit, cursor)
+    if f.status:
+        query.filter("status = ?", f.status)
+    if f.account_id:
+        query.filter("account_id = ?", f.account_id)
+    if f.batch_id:
+        query.filter("batch_id = ?", f.batch_id)
+    return fetch_page(tx, query, order)

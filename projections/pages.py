@@ -41,6 +41,16 @@ class Query:
 
 
 @dataclass(frozen=True)
+class Order:
+    """How a list is cut: an allowlisted sort column, its direction, a page size and a cursor."""
+
+    sort: str
+    descending: bool = True
+    limit: int = 50
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
 class Page:
     rows: list[dict[str, Any]]
     next_cursor: str | None
@@ -60,8 +70,9 @@ def decode_cursor(cursor: str) -> list[Any]:
     return values
 
 
-def fetch_page(tx: Tx, query: Query, sort: str, descending: bool, limit: int, cursor: str | None) -> Page:
-    """Rows after ``cursor`` in ``sort`` order (NULLs sort as empty text), ``limit`` of them."""
+def fetch_page(tx: Tx, query: Query, order: Order) -> Page:
+    """Rows after the cursor in sort order (NULLs sort as empty text), a page of them."""
+    sort, descending, limit, cursor = order.sort, order.descending, order.limit, order.cursor
     if sort not in query.sortable:
         raise BadQuery("sort", f"one of {', '.join(query.sortable)}")
     if not 1 <= limit <= MAX_LIMIT:
@@ -75,11 +86,11 @@ def fetch_page(tx: Tx, query: Query, sort: str, descending: bool, limit: int, cu
         op = "<" if descending else ">"
         where.append(f"({sort_expr} {op} ? OR ({sort_expr} = ? AND {query.key} {op} ?))")
         params.extend([value, value, key])
-    order = "DESC" if descending else "ASC"
+    direction = "DESC" if descending else "ASC"
     statement = (
         f"SELECT {', '.join(columns)} FROM {query.table}"
         + (f" WHERE {' AND '.join(where)}" if where else "")
-        + f" ORDER BY {sort_expr} {order}, {query.key} {order} LIMIT ?"
+        + f" ORDER BY {sort_expr} {direction}, {query.key} {direction} LIMIT ?"
     )
     rows = tx.all(statement, [*params, limit + 1])
     records = [dict(zip(columns, row, strict=True)) for row in rows[:limit]]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from domain.session import Session
 from projections.base import Projection, stamp
-from projections.pages import Page, Query, fetch_page
+from projections.pages import Order, Page, Query, fetch_page
 from projections.store import Tx
 
 TABLE = "rm_sessions"
@@ -68,26 +69,22 @@ PROJECTION = Projection(
 )
 
 
-def list_sessions(
-    tx: Tx,
-    *,
-    kind: str | None,
-    account_id: str | None,
-    open_only: bool,
-    now: str,
-    sort: str,
-    descending: bool,
-    limit: int,
-    cursor: str | None,
-) -> Page:
+@dataclass(frozen=True)
+class SessionFilter:
+    kind: str | None = None
+    account_id: str | None = None
+    open_only: bool = False
+
+
+def list_sessions(tx: Tx, f: SessionFilter, now: str, order: Order) -> Page:
     query = Query(TABLE, COLUMNS, SORTABLE)
-    if kind:
-        query.filter("kind = ?", kind)
-    if account_id:
-        query.filter("account_id = ?", account_id)
-    if open_only:
+    if f.kind:
+        query.filter("kind = ?", f.kind)
+    if f.account_id:
+        query.filter("account_id = ?", f.account_id)
+    if f.open_only:
         query.filter("closed_at IS NULL AND expires_at > ?", now)
-    return fetch_page(tx, query, sort, descending, limit, cursor)
+    return fetch_page(tx, query, order)
 
 
 def open_by_kind(tx: Tx, now: str) -> dict[str, Any]:

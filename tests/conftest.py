@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from adapters.read_store import PostgresReadStore, SqliteReadStore
 from domain.context import AuditContext
 from domain.ledger.service import Ledger
-from projections.store import PostgresReadStore, ReadStore, SqliteReadStore
+from projections.store import ReadStore
 from tests.stores import PG_DSN, make_ledger, pg_env, pg_schema, sqlite_env
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

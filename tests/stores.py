@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psycopg
 
-from api.stores import CACHE
+from bootstrap.stores import CACHE
 from domain.digests import Digests
 from domain.ledger.service import Ledger
 from tests.fakes import FastHasher, SeededEntropy

@@ -1,25 +1,16 @@
-"""Workers as background threads with ``start``/``stop``, so one process (the embedded server, or
-``keyledger worker all``) can run several and stop them cleanly."""
+"""The projection worker and the relay as background threads with ``start``/``stop`` (the other workers
+are threads of their own), so one process (the embedded server, or ``keyledger worker all``) can run
+several and stop them cleanly."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
-from typing import Protocol
 
 from workers.projector import ProjectionWorker
 from workers.relay import Relay
 
 JOIN_TIMEOUT_S = 10.0
-
-
-class Background(Protocol):
-    name: str
-
-    def start(self) -> None: ...
-
-    def stop(self) -> None: ...
 
 
 class ThreadedProjections:
@@ -60,17 +51,3 @@ class ThreadedRelay:
             self._loop.call_soon_threadsafe(self.relay.stop)
         if self._thread is not None:
             self._thread.join(JOIN_TIMEOUT_S)
-
-
-class ClosedOnStop:
-    """Not a worker: a resource the process closes when its workers stop (listed first, so it is
-    stopped last)."""
-
-    def __init__(self, name: str, close: Callable[[], None]) -> None:
-        self.name, self._close = name, close
-
-    def start(self) -> None:
-        return
-
-    def stop(self) -> None:
-        self._close()

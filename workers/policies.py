@@ -13,15 +13,14 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from domain.context import AuditContext
+from domain.heartbeats import GRACE, Presence, is_silent
 from domain.ledger.service import Ledger
 from projections import accounts, devices, sessions
 from projections.base import text_time
 from projections.store import ReadStore
 from workers.abuse import AbuseRules, Thresholds
-from workers.presence import Presence
 
 log = logging.getLogger("keyledger.policies")
-GRACE = timedelta(seconds=1800)
 INTERVAL_S = 5.0
 BATCH = 200
 
@@ -63,7 +62,7 @@ class Policies:
         seen = self.presence.last_seen(device_id)
         if seen is None:
             return 0
-        silent = seen.at < now - self.grace
+        silent = is_silent(seen, now, self.grace)
         if silent and not lost:
             return int(self.ledger.mark_heartbeat_lost(device_id, seen.at, now, ctx).value)
         if lost and not silent:

@@ -1,47 +1,27 @@
 """The projection worker: catches the read models up with the ledger, woken by new writes (in-process
-listener or NATS) and polling the store as a fallback. On PostgreSQL an advisory lock keeps one active
-instance; the tracking row's ``FOR UPDATE`` keeps even two from applying an event twice."""
+listener or NATS) and polling the store as a fallback. A leader lock (PostgreSQL: an advisory lock) keeps
+one active instance; the tracking row's ``FOR UPDATE`` keeps even two from applying an event twice."""
 
 from __future__ import annotations
 
 import logging
 import threading
-import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-import psycopg
 
 from projections.runner import Catchup
+from workers.leader import Leader, no_leader
 
 log = logging.getLogger("keyledger.projections")
 POLL_INTERVAL_S = 0.5
-
-
-@contextmanager
-def advisory_lock(conninfo: str | None, name: str, stop: threading.Event) -> Iterator[None]:
-    """Holds a PostgreSQL session advisory lock named ``name`` (waiting for it); nothing on SQLite."""
-    if conninfo is None:
-        yield
-        return
-    key = zlib.crc32(f"keyledger:{name}".encode())
-    with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as conn:
-        while not stop.is_set():
-            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
-            if row and row[0]:
-                break
-            stop.wait(POLL_INTERVAL_S)
-        yield
 
 
 class ProjectionWorker:
     """Runs ``catchup`` until stopped; ``wake()`` makes it look again at once."""
 
     def __init__(
-        self, catchup: Catchup, *, lock_conninfo: str | None = None, poll_interval: float = POLL_INTERVAL_S
+        self, catchup: Catchup, *, leader: Leader = no_leader, poll_interval: float = POLL_INTERVAL_S
     ) -> None:
         self.catchup = catchup
-        self.lock_conninfo = lock_conninfo
+        self.leader = leader
         self.poll_interval = poll_interval
         self.stop_event = threading.Event()
         self._wake = threading.Event()
@@ -55,8 +35,7 @@ class ProjectionWorker:
         self._wake.set()
 
     def run(self) -> None:
-        schema = getattr(self.catchup.store, "schema", "")
-        with advisory_lock(self.lock_conninfo, f"projections:{schema}", self.stop_event):
+        with self.leader(self.stop_event):
             while not self.stop_event.is_set():
                 self._wake.clear()
                 try:

@@ -1,6 +1,7 @@
 """The NATS relay: publishes every committed event to JetStream (stream ``KEYLEDGER_EVENTS``, subject
 ``keyledger.events.<aggregate>.<event>``, message id = position, so a republish after a crash is dropped
-as a duplicate), tracking its position like a projection. Messages carry ids only, no personal data."""
+as a duplicate), tracking its position like a projection. Messages carry ids only, no personal data.
+JetStream itself is behind the ``Publisher`` port (``adapters.jetstream``)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Sequence
-from typing import Any
-
-import nats
-from nats.aio.client import Client
-from nats.js.api import StreamConfig
-from nats.js.client import JetStreamContext
-from nats.js.errors import BadRequestError
+from typing import Any, Protocol
 
 from projections.activity import event_type
 from projections.base import stamp
@@ -50,14 +45,17 @@ def message_for(position: int, event: Any) -> bytes:
     ).encode()
 
 
-async def ensure_stream(js: JetStreamContext) -> None:
-    """Creates (or updates) the event stream and the alert stream."""
-    for name, prefix in ((STREAM, SUBJECT_PREFIX), (ALERT_STREAM, ALERT_PREFIX)):
-        config = StreamConfig(name=name, subjects=[f"{prefix}.>"], duplicate_window=600.0)
-        try:
-            await js.add_stream(config)
-        except BadRequestError:
-            await js.update_stream(config)
+STREAMS = ((STREAM, SUBJECT_PREFIX), (ALERT_STREAM, ALERT_PREFIX))
+
+
+class Publisher(Protocol):
+    """Acknowledged publishing, de-duplicated by message id (JetStream)."""
+
+    async def connect(self) -> None: ...
+
+    async def publish(self, subject: str, body: bytes, message_id: str) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 def alert_subject(event: Any) -> str | None:
@@ -67,8 +65,8 @@ def alert_subject(event: Any) -> str | None:
 
 
 class Relay:
-    def __init__(self, source: EventSource, store: ReadStore, nats_url: str) -> None:
-        self.source, self.store, self.nats_url = source, store, nats_url
+    def __init__(self, source: EventSource, store: ReadStore, publisher: Publisher) -> None:
+        self.source, self.store, self.publisher = source, store, publisher
         self.stop_event = asyncio.Event()
         self._tracking_ready = False
 
@@ -84,16 +82,16 @@ class Relay:
         with self.store.transaction() as tx:
             advance(tx, NAME, position)
 
-    async def publish_batch(self, js: JetStreamContext) -> int:
+    async def publish_batch(self) -> int:
         """Publishes the next batch with acknowledgements; returns how many events it published."""
         after = await asyncio.to_thread(self._position)
         batch: Sequence[tuple[int, Any]] = await asyncio.to_thread(self.source.read, after, BATCH)
         for position, event in batch:
             body = message_for(position, event)
-            await js.publish(subject_for(event), body, headers={"Nats-Msg-Id": str(position)})
+            await self.publisher.publish(subject_for(event), body, str(position))
             alert = alert_subject(event)
             if alert is not None:
-                await js.publish(alert, body, headers={"Nats-Msg-Id": f"alert-{position}"})
+                await self.publisher.publish(alert, body, f"alert-{position}")
         if batch:
             await asyncio.to_thread(self._advance, batch[-1][0])
         return len(batch)
@@ -101,22 +99,16 @@ class Relay:
     async def run(self) -> None:
         """Relays until stopped; reconnects when NATS goes away, losing nothing (the store is the source)."""
         while not self.stop_event.is_set():
-            client: Client | None = None
             try:
-                client = await nats.connect(
-                    self.nats_url, connect_timeout=2, max_reconnect_attempts=2, allow_reconnect=True
-                )
-                js = client.jetstream(timeout=5)
-                await ensure_stream(js)
+                await self.publisher.connect()
                 while not self.stop_event.is_set():
-                    if await self.publish_batch(js) == 0:
+                    if await self.publish_batch() == 0:
                         await self._sleep(IDLE_S)
             except Exception:  # NATS or the store unavailable: retry after a pause, nothing is lost
                 log.warning("relay paused; retrying", exc_info=True)
                 await self._sleep(RETRY_S)
             finally:
-                if client is not None and not client.is_closed:
-                    await client.close()
+                await self.publisher.close()
 
     async def _sleep(self, seconds: float) -> None:
         try:

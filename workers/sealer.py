@@ -6,7 +6,9 @@ otherwise, it signs a new checkpoint within a second of the log growing.
 commits after a higher id was sealed is still found. Each pass looks above a floor — the highest id
 sealed at least ``settle_s`` ago — and every ``sweep_s`` (and at start) over the whole log, so even a
 transaction that stays open for minutes is sealed once it commits. One active sealer per store
-(PostgreSQL advisory lock); the tree's constraints make a second one fail rather than seal twice."""
+(a leader lock: PostgreSQL's advisory lock); the tree's constraints make a second one fail rather than
+seal twice. The tree store and the notary are ports (``SealingTree``, ``CheckpointSigner``), implemented by
+``adapters.merkle_store`` and ``adapters.notary``."""
 
 from __future__ import annotations
 
@@ -14,14 +16,14 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
+from typing import Any, Protocol
 
-from keyledger_verifier import Checkpoint, CompactRange, encode_leaf, leaf_hash
+from keyledger_verifier import Checkpoint, CompactRange, Leaf, encode_leaf, leaf_hash
 
-from workers.merkle_store import StoredCheckpoint, TreeStore
-from workers.notary import Notary
-from workers.projector import advisory_lock
+from workers.leader import Leader, no_leader
 
 log = logging.getLogger("keyledger.sealer")
 POLL_INTERVAL_S = 0.25
@@ -31,20 +33,48 @@ SWEEP_S = 300.0
 BATCH = 2000
 
 
+class SealingTree(Protocol):
+    """The Merkle tree beside the events, in the transaction ``writing()`` opens (``tx`` is its handle)."""
+
+    def writing(self) -> AbstractContextManager[Any]: ...
+
+    def size(self, tx: Any) -> int: ...
+
+    def frontier(self, tx: Any, size: int) -> CompactRange: ...
+
+    def unsealed(self, tx: Any, floor: int, limit: int) -> list[Leaf]: ...
+
+    def append(self, tx: Any, frontier: CompactRange, entries: Sequence[tuple[int, bytes]]) -> bytes: ...
+
+    def add_checkpoint(self, tx: Any, size: int, root: bytes, note: str, signed_at: str) -> None: ...
+
+    def max_sealed(self, tx: Any) -> int: ...
+
+
+class CheckpointSigner(Protocol):
+    @property
+    def origin(self) -> str: ...
+
+    def sign(self, checkpoint: Checkpoint) -> str:
+        """The C2SP signed note of ``checkpoint``."""
+        ...
+
+
 class Sealer:
     name = "sealer"
 
     def __init__(
         self,
-        tree: TreeStore,
-        notary: Notary,
+        tree: SealingTree,
+        notary: CheckpointSigner,
         clock: Callable[[], datetime],
         *,
+        leader: Leader = no_leader,
         poll_interval: float = POLL_INTERVAL_S,
         settle_s: float = SETTLE_S,
         sweep_s: float = SWEEP_S,
     ) -> None:
-        self.tree, self.notary, self.clock = tree, notary, clock
+        self.tree, self.notary, self.clock, self.leader = tree, notary, clock, leader
         self.poll_interval, self.settle_s, self.sweep_s = poll_interval, settle_s, sweep_s
         self._frontier: CompactRange | None = None
         self._marks: deque[tuple[float, int]] = deque()
@@ -70,7 +100,7 @@ class Sealer:
         """One transaction: up to ``limit`` unsealed events become leaves, plus a signed checkpoint."""
         floor = self._floor()
         try:
-            with self.tree.db.write() as tx:
+            with self.tree.writing() as tx:
                 size = self.tree.size(tx)
                 if self._frontier is None or self._frontier.size != size:
                     self._frontier = self.tree.frontier(tx, size)
@@ -79,9 +109,8 @@ class Sealer:
                     entries = [(leaf.notification_id, leaf_hash(encode_leaf(leaf))) for leaf in leaves]
                     root = self.tree.append(tx, self._frontier, entries)
                     checkpoint = Checkpoint(self.notary.origin, self._frontier.size, root)
-                    signed_at = self.clock().isoformat()
-                    stored = StoredCheckpoint(checkpoint.size, root, self.notary.sign(checkpoint), signed_at)
-                    self.tree.add_checkpoint(tx, stored)
+                    note = self.notary.sign(checkpoint)
+                    self.tree.add_checkpoint(tx, checkpoint.size, root, note, self.clock().isoformat())
                 self._marks.append((time.monotonic(), self.tree.max_sealed(tx)))
         except BaseException:
             self._frontier = None  # the transaction rolled back: reload the tree next time
@@ -99,7 +128,7 @@ class Sealer:
         self._wake.set()
 
     def run(self) -> None:
-        with advisory_lock(self.tree.db.lock_conninfo, self.tree.db.lock_name, self._stop):
+        with self.leader(self._stop):
             while not self._stop.is_set():
                 self._stop.wait(COALESCE_S)  # let a burst of commits land in one checkpoint
                 self._wake.clear()

@@ -8,13 +8,13 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
+from api import lists
 from api.deps import AppServices, CurrentAdmin
 from api.listing import Listing, ListPage, page_of
-from api.presence_window import ONLINE_WINDOW
 from api.problems import responses
 from api.schemas import NO_NUL, Body, Reason, Written
 from domain.device import Device
-from projections import devices
+from projections.devices import DeviceFilter
 
 router = APIRouter(prefix="/admin/devices", tags=["admin: devices"])
 ERRORS = responses(401, 403, 404, 409, 422)
@@ -65,29 +65,10 @@ def list_devices(
     sort: Literal["bound_at", "nickname", "client_version"] = "bound_at",
 ) -> ListPage:
     """Devices from the read model with their presence (last seen, online, address, client version)."""
-    page = page_of(
-        svc.reads.query(
-            params.position,
-            lambda tx: devices.list_devices(
-                tx,
-                account_id=str(account_id) if account_id else None,
-                search=search,
-                released=released,
-                sort=sort,
-                descending=params.descending,
-                limit=params.limit,
-                cursor=params.cursor,
-            ),
-        )
-    )
-    online_since = svc.clock() - ONLINE_WINDOW
+    f = DeviceFilter(str(account_id) if account_id else None, search, released)
+    page = page_of(lists.devices_page(svc, f, params.cut(sort), params.position))
     for item in page.items:
-        seen = svc.presence.last_seen(UUID(str(item["id"])))
-        item["last_seen"] = seen.at.isoformat() if seen else None
-        item["online"] = bool(seen and seen.at >= online_since)
-        item["last_ip"] = seen.client_ip if seen else None
-        if seen and seen.client_version:
-            item["client_version"] = seen.client_version
+        item["last_seen"] = item["last_seen"].isoformat() if item["last_seen"] else None
     return page
 
 

@@ -8,12 +8,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import Field
 
+from api import lists
 from api.deps import AppServices, CurrentAdmin
 from api.listing import Listing, ListPage, page_of
 from api.problems import responses
 from api.schemas import Body, Reason, Written
-from projections import ip_blocks
-from projections.base import text_time
 
 router = APIRouter(prefix="/admin/ip-blocks", tags=["admin: IP blocks"])
 ERRORS = responses(401, 403, 404, 409, 422)
@@ -38,21 +37,7 @@ def list_blocks(
     sort: Literal["blocked_at", "blocked_until", "network", "failures"] = "blocked_at",
 ) -> ListPage:
     """Blocked addresses and networks with reason, who blocked them, and when the block ends."""
-    now = text_time(svc.clock())
-    return page_of(
-        svc.reads.query(
-            params.position,
-            lambda tx: ip_blocks.list_blocks(
-                tx,
-                active_only=active,
-                now=now,
-                sort=sort,
-                descending=params.descending,
-                limit=params.limit,
-                cursor=params.cursor,
-            ),
-        )
-    )
+    return page_of(lists.blocks(svc, active, params.cut(sort), params.position))
 
 
 @router.post("", status_code=201, response_model=BlockWritten, responses=ERRORS)

@@ -9,13 +9,14 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
+from api import lists
 from api.deps import AppServices, CurrentAdmin
 from api.listing import Listing, ListPage, page_of
 from api.problems import responses
 from api.schemas import Body, Reason, Written
 from domain.license import License
 from domain.roles import parse_tier
-from projections import licenses
+from projections.licenses import LicenseFilter
 
 router = APIRouter(prefix="/admin/licenses", tags=["admin: licenses"])
 ERRORS = responses(401, 403, 404, 409, 422)
@@ -104,21 +105,8 @@ def list_licenses(
     sort: Literal["issued_at", "activated_at", "status", "days"] = "issued_at",
 ) -> ListPage:
     """Licenses from the read model: filter by status, account or batch; sort; cursor pagination."""
-    return page_of(
-        svc.reads.query(
-            params.position,
-            lambda tx: licenses.list_licenses(
-                tx,
-                status=status,
-                account_id=str(account_id) if account_id else None,
-                batch_id=str(batch_id) if batch_id else None,
-                sort=sort,
-                descending=params.descending,
-                limit=params.limit,
-                cursor=params.cursor,
-            ),
-        )
-    )
+    f = LicenseFilter(status, str(account_id) if account_id else None, str(batch_id) if batch_id else None)
+    return page_of(lists.licenses_page(svc, f, params.cut(sort), params.position))
 
 
 @router.get("/{license_id}", response_model=LicenseView, responses=responses(401, 403, 404, 422))

@@ -9,13 +9,13 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
+from api import lists
 from api.deps import AppServices, CurrentAdmin
 from api.listing import Listing, ListPage, page_of
 from api.problems import responses
 from api.schemas import Body, Reason, Written
 from domain.session import CloseReason, Session
-from projections import sessions
-from projections.base import text_time
+from projections.sessions import SessionFilter
 
 router = APIRouter(prefix="/admin/sessions", tags=["admin: sessions"])
 
@@ -61,23 +61,8 @@ def list_sessions(
     sort: Literal["opened_at", "expires_at", "closed_at"] = "opened_at",
 ) -> ListPage:
     """Sessions from the read model, by kind and account; open ones only unless ``open=false``."""
-    now = text_time(svc.clock())
-    return page_of(
-        svc.reads.query(
-            params.position,
-            lambda tx: sessions.list_sessions(
-                tx,
-                kind=kind,
-                account_id=str(account_id) if account_id else None,
-                open_only=open_only,
-                now=now,
-                sort=sort,
-                descending=params.descending,
-                limit=params.limit,
-                cursor=params.cursor,
-            ),
-        )
-    )
+    f = SessionFilter(kind, str(account_id) if account_id else None, open_only)
+    return page_of(lists.sessions_page(svc, f, params.cut(sort), params.position))
 
 
 @router.get("/{session_id}", response_model=SessionView, responses=responses(401, 403, 404, 422))

@@ -9,14 +9,14 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Query, Request
 from pydantic import Field
 
+from api import lists
 from api.deps import AppServices, CurrentAdmin
 from api.listing import Listing, ListPage, page_of
 from api.problems import responses
 from api.schemas import NO_NUL, AccountView, Body, Password, Reason, Username, Written
 from api.views import account_view
 from domain.roles import parse_role
-from projections import accounts
-from projections.base import text_time
+from projections.accounts import AccountFilter
 
 router = APIRouter(prefix="/admin/users", tags=["admin: users"])
 ERRORS = responses(401, 403, 404, 409, 422)
@@ -88,24 +88,8 @@ def list_users(
     sort: Literal["username", "created_at", "last_login_at", "license_expiry", "role"] = "created_at",
 ) -> ListPage:
     """Accounts from the read model: search, filter by role and status, sort, cursor pagination."""
-    now = text_time(svc.clock())
-    column = "username_key" if sort == "username" else sort
-    return page_of(
-        svc.reads.query(
-            params.position,
-            lambda tx: accounts.list_accounts(
-                tx,
-                search=search,
-                role=role,
-                status=status,
-                now=now,
-                sort=column,
-                descending=params.descending,
-                limit=params.limit,
-                cursor=params.cursor,
-            ),
-        )
-    )
+    found = lists.users(svc, AccountFilter(search, role, status), params.cut(sort), params.position)
+    return page_of(found)
 
 
 @router.get("/{account_id}", response_model=AccountView, responses=responses(401, 403, 404, 422))

@@ -8,8 +8,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from api.deps import AppServices, CurrentClient
-from api.presence_window import ONLINE_WINDOW
 from api.problems import responses
+from domain.heartbeats import is_online
 
 router = APIRouter(prefix="/client", tags=["desktop licensing"])
 
@@ -32,7 +32,7 @@ class OwnDevices(BaseModel):
 def own_devices(principal: CurrentClient, svc: AppServices) -> OwnDevices:
     """The devices bound to the caller's account (from the write model), with presence; only ever the
     caller's own."""
-    online_since = svc.clock() - ONLINE_WINDOW
+    now = svc.clock()
     found = []
     for device_id in principal.account.device_ids:
         device = svc.ledger.device(device_id)
@@ -43,7 +43,7 @@ def own_devices(principal: CurrentClient, svc: AppServices) -> OwnDevices:
                 nickname=device.nickname,
                 client_version=device.client_version,
                 current=device.id == principal.claims.device_id,
-                online=bool(seen and seen.at >= online_since),
+                online=is_online(seen, now),
                 last_seen=seen.at if seen else None,
             )
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
@@ -12,12 +12,9 @@ from api.deps import AppServices, CurrentClient, client_ip, resolve_client
 from api.problems import responses
 from api.routes.ledger import CheckpointOut, latest_checkpoint
 from api.schemas import Body, Written
-from workers.presence import Seen
+from domain.heartbeats import GRACE, NEXT_HEARTBEAT, Seen, verdict
 
 router = APIRouter(prefix="/client", tags=["desktop licensing"])
-
-NEXT_HEARTBEAT_S = 300
-GRACE_S = 1800
 
 
 class ActivateRequest(Body):
@@ -105,25 +102,23 @@ def license_status(principal: CurrentClient, svc: AppServices) -> LicenseRespons
 def heartbeat(body: HeartbeatRequest, request: Request, svc: AppServices) -> HeartbeatResponse:
     """Records presence (no event) and returns the license state with a lease valid for the grace period."""
     principal = resolve_client(request, svc, allow_released=True)
-    now = svc.clock()
-    if principal.session.is_open:
-        state = svc.ledger.license_state(principal.account.id, now)
-        valid, code, expiry = state.valid, state.code, state.expires_at
-    else:
-        valid, code, expiry = False, "device_released", principal.account.license_expiry
-    svc.presence.touch(
-        principal.claims.device_id,
-        Seen(now, client_ip(request), body.client_version),
+    now, account = svc.clock(), principal.account
+    state = verdict(
+        principal.session.is_open,
+        account.license_expiry,
+        lambda: svc.ledger.license_state(account.id, now),
     )
-    lease_body = {"valid": valid, "code": code, "license_expiry": expiry.isoformat() if expiry else None}
-    lease = svc.tokens.issue_lease(principal.claims, lease_body, now, timedelta(seconds=GRACE_S))
+    svc.presence.touch(principal.claims.device_id, Seen(now, client_ip(request), body.client_version))
+    expiry = state.expires_at.isoformat() if state.expires_at else None
+    lease_body = {"valid": state.valid, "code": state.code, "license_expiry": expiry}
+    lease = svc.tokens.issue_lease(principal.claims, lease_body, now, GRACE)
     return HeartbeatResponse(
-        valid=valid,
-        code=code,
-        license_expiry=expiry,
+        valid=state.valid,
+        code=state.code,
+        license_expiry=state.expires_at,
         server_time=now,
-        next_heartbeat_s=NEXT_HEARTBEAT_S,
-        grace_s=GRACE_S,
+        next_heartbeat_s=int(NEXT_HEARTBEAT.total_seconds()),
+        grace_s=int(GRACE.total_seconds()),
         lease=lease,
         checkpoint=latest_checkpoint(svc),
     )

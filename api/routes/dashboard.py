@@ -12,10 +12,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from api.deps import AppServices, CurrentAdmin
-from api.presence_window import ONLINE_WINDOW
 from api.problems import responses
 from api.schemas import MAX_POSITION
 from api.services import Services
+from domain.heartbeats import ONLINE_WINDOW
 from projections import activity, dashboard
 
 router = APIRouter(prefix="/dashboard", tags=["dashboard"])

@@ -68,7 +68,7 @@ def login(request: Request, svc: AppServices, form: Form) -> Response:
         if failure is None:
             token, max_age = request.state.opened
             response = done(target)
-            set_session_cookie(response, svc.settings, token, max_age)
+            set_session_cookie(response, svc.web, token, max_age)
             return response
         errors["password"] = failure
     errors = errors or {"password": "invalid_credentials"}
@@ -86,7 +86,7 @@ def logout(
     """Closes this web session and returns to the login page."""
     svc.ledger.close_session(who.session.id, CloseReason.LOGOUT, svc.clock(), who.context(request))
     response = RedirectResponse(LOGIN, status_code=303)
-    clear_session_cookie(response, svc.settings)
+    clear_session_cookie(response, svc.web)
     return response
 
 

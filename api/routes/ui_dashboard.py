@@ -12,12 +12,12 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from api.deps import AppServices
-from api.presence_window import ONLINE_WINDOW
 from api.ui import i18n
 from api.ui.charts import bar_chart
 from api.ui.events import labels
 from api.ui.pages import AdminPage, PageRoute
 from api.ui.templating import gettext, locale_of, render
+from domain.heartbeats import ONLINE_WINDOW
 from projections import activity, dashboard
 
 router = APIRouter(prefix="/ui", tags=["admin pages"], route_class=PageRoute)

@@ -9,15 +9,15 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
+from api import lists
 from api.deps import AppServices
-from api.presence_window import ONLINE_WINDOW
 from api.services import Services
 from api.ui import fields
 from api.ui.pages import AdminPage, Page, PageRoute, confirm, done
 from api.ui.templating import gettext, render
 from domain.session import CloseReason
 from projections import devices, sessions
-from projections.base import text_time
+from projections.pages import Order
 
 router = APIRouter(prefix="/ui", tags=["admin pages"], route_class=PageRoute)
 
@@ -34,26 +34,7 @@ def devices_page(
 
 
 def devices_list(request: Request, page: Page, svc: Services, cursor: str | None) -> Response:
-    found = svc.reads.query(
-        None,
-        lambda tx: devices.list_devices(
-            tx,
-            account_id=None,
-            search=None,
-            released=None,
-            sort="bound_at",
-            descending=True,
-            limit=25,
-            cursor=cursor,
-        ),
-    )
-    online_since = svc.clock() - ONLINE_WINDOW
-    for item in found.rows:
-        seen = svc.presence.last_seen(UUID(str(item["id"])))
-        item["last_seen"] = seen.at if seen else None
-        item["online"] = bool(seen and seen.at >= online_since)
-        if seen and seen.client_version:
-            item["client_version"] = seen.client_version
+    found = lists.devices_page(svc, devices.DeviceFilter(), Order("bound_at", limit=25, cursor=cursor))
     return render(
         request,
         "devices.html",
@@ -96,21 +77,8 @@ def sessions_page(
 ) -> Response:
     """Open sessions, by kind (web or desktop)."""
     chosen = kind if kind in ("web", "desktop") else ""
-    now = text_time(svc.clock())
-    found = svc.reads.query(
-        None,
-        lambda tx: sessions.list_sessions(
-            tx,
-            kind=chosen or None,
-            account_id=None,
-            open_only=True,
-            now=now,
-            sort="opened_at",
-            descending=True,
-            limit=25,
-            cursor=cursor,
-        ),
-    )
+    f = sessions.SessionFilter(kind=chosen or None, open_only=True)
+    found = lists.sessions_page(svc, f, Order("opened_at", limit=25, cursor=cursor))
     return render(
         request, "sessions.html", csrf=page.csrf, items=found.rows, next_cursor=found.next_cursor, kind=chosen
     )

@@ -5,26 +5,20 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
+from api import lists
 from api.deps import AppServices
 from api.services import Services
 from api.ui import fields
 from api.ui.pages import AdminPage, Page, PageRoute, confirm, done
 from api.ui.templating import gettext, render
 from domain.errors import DomainError
-from projections import ip_blocks
-from projections.base import text_time
+from projections.pages import Order
 
 router = APIRouter(prefix="/ui", tags=["admin pages"], route_class=PageRoute)
 
 
 def blocks_list(request: Request, page: Page, svc: Services) -> Response:
-    now = text_time(svc.clock())
-    found = svc.reads.query(
-        None,
-        lambda tx: ip_blocks.list_blocks(
-            tx, active_only=True, now=now, sort="blocked_at", descending=True, limit=200, cursor=None
-        ),
-    )
+    found = lists.blocks(svc, True, Order("blocked_at", limit=200))
     return render(
         request, "ip_blocks.html", csrf=page.csrf, items=found.rows, errors=page.errors, form=page.form
     )

@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
+from api import lists
 from api.deps import AppServices
 from api.services import Services
 from api.ui import fields
@@ -19,6 +20,7 @@ from api.ui.templating import gettext, render
 from domain.errors import DomainError
 from domain.roles import parse_tier
 from projections import licenses
+from projections.pages import Order
 
 router = APIRouter(prefix="/ui", tags=["admin pages"], route_class=PageRoute)
 ACTIONS = {
@@ -29,18 +31,8 @@ ACTIONS = {
 
 
 def license_list(request: Request, page: Page, svc: Services, status: str, cursor: str | None) -> Response:
-    found = svc.reads.query(
-        None,
-        lambda tx: licenses.list_licenses(
-            tx,
-            status=status or None,
-            account_id=None,
-            batch_id=None,
-            sort="issued_at",
-            descending=True,
-            limit=25,
-            cursor=cursor,
-        ),
+    found = lists.licenses_page(
+        svc, licenses.LicenseFilter(status=status or None), Order("issued_at", limit=25, cursor=cursor)
     )
     return render(
         request,

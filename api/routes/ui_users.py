@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
+from api import lists
 from api.deps import AppServices
 from api.services import Services
 from api.ui import fields
@@ -19,7 +20,8 @@ from api.ui.templating import gettext, render
 from domain.errors import DomainError
 from domain.roles import Role
 from projections import accounts, devices, licenses, sessions
-from projections.base import text_time
+from projections.pages import Order
+from projections.pages import Page as ReadPage
 
 router = APIRouter(prefix="/ui", tags=["admin pages"], route_class=PageRoute)
 SORTS = ("created_at", "username", "last_login_at", "license_expiry", "role")
@@ -64,23 +66,9 @@ def user_filters(
 UserFilters = Annotated[Filters, Depends(user_filters)]
 
 
-def user_page(svc: Services, f: Filters, limit: int, cursor: str | None) -> Any:
-    now = text_time(svc.clock())
-    column = "username_key" if f.sort == "username" else f.sort
-    return svc.reads.query(
-        None,
-        lambda tx: accounts.list_accounts(
-            tx,
-            search=f.search,
-            role=f.role,
-            status=f.status,
-            now=now,
-            sort=column,
-            descending=f.descending,
-            limit=limit,
-            cursor=cursor,
-        ),
-    )
+def user_page(svc: Services, f: Filters, limit: int, cursor: str | None) -> ReadPage:
+    chosen = accounts.AccountFilter(f.search, f.role, f.status)
+    return lists.users(svc, chosen, Order(f.sort, f.descending, limit, cursor))
 
 
 def users_list(request: Request, page: Page, svc: Services, f: Filters, cursor: str | None) -> Response:
@@ -141,24 +129,15 @@ def create_user(request: Request, page: AdminPage, svc: AppServices) -> Response
 
 def detail(svc: Services, account_id: UUID) -> dict[str, Any]:
     account = svc.ledger.account(account_id)
-    now, key = text_time(svc.clock()), str(account_id)
+    key = str(account_id)
 
-    def rows(tx: Any) -> dict[str, Any]:
-        common: dict[str, Any] = {"descending": True, "limit": 50, "cursor": None}
-        return {
-            "licenses": licenses.list_licenses(
-                tx, status=None, account_id=key, batch_id=None, sort="issued_at", **common
-            ).rows,
-            "devices": devices.list_devices(
-                tx, account_id=key, search=None, released=None, sort="bound_at", **common
-            ).rows,
-            "sessions": sessions.list_sessions(
-                tx, kind=None, account_id=key, open_only=False, now=now, sort="opened_at", **common
-            ).rows,
-        }
-
-    found = svc.reads.query(None, rows)
-    return {"account": account, "history": svc.ledger_log.history(account_id), **found}
+    return {
+        "account": account,
+        "history": svc.ledger_log.history(account_id),
+        "licenses": lists.licenses_page(svc, licenses.LicenseFilter(account_id=key), Order("issued_at")).rows,
+        "devices": lists.devices_page(svc, devices.DeviceFilter(account_id=key), Order("bound_at")).rows,
+        "sessions": lists.sessions_page(svc, sessions.SessionFilter(account_id=key), Order("opened_at")).rows,
+    }
 
 
 def user_detail(request: Request, page: Page, svc: Services, account_id: UUID) -> Response:

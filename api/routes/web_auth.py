@@ -41,7 +41,7 @@ def login(body: LoginRequest, request: Request, response: Response, svc: AppServ
         account.id, SessionKind.WEB, None, now, audit_context(request, str(account.id))
     )
     max_age = int((opened.value.expires_at - now).total_seconds())
-    set_session_cookie(response, svc.settings, opened.value.token, max_age)
+    set_session_cookie(response, svc.web, opened.value.token, max_age)
     return LoginResponse(
         position=opened.position,
         account=account_view(svc.ledger.account(account.id)),
@@ -56,7 +56,7 @@ def logout(principal: CurrentWebUser, request: Request, response: Response, svc:
     written = svc.ledger.close_session(
         principal.session.id, CloseReason.LOGOUT, svc.clock(), principal.context(request)
     )
-    clear_session_cookie(response, svc.settings)
+    clear_session_cookie(response, svc.web)
     return Written(position=written.position)
 
 

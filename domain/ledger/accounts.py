@@ -9,12 +9,12 @@ from domain.account import Account
 from domain.context import AuditContext
 from domain.credentials import PASSWORD_MAX, check_password, check_username, username_key
 from domain.errors import InvalidCredentials, InvalidInput, UsernameTaken
-from domain.idempotency import IdempotencyRecord
 from domain.index import IndexEntry, IndexKind
 from domain.ip_address import IpAddress, is_address, network_of
-from domain.ledger.base import LedgerBase, Written, request_digest, retried
+from domain.ledger.base import LedgerBase, Written, retried
 from domain.roles import Role
 from domain.session import CloseReason, Session
+from domain.session_end import end_session
 
 
 class AccountCommands(LedgerBase):
@@ -57,15 +57,7 @@ class AccountCommands(LedgerBase):
             ctx=ctx,
         )
         index = IndexEntry.claim(index_id=index_id, kind=IndexKind.USERNAME, target_id=account_id, now=now)
-        record = None
-        if record_id is not None:
-            record = IdempotencyRecord.record(
-                record_id=record_id,
-                command="register",
-                request_digest=request_digest(self.digests, request),
-                result={"account_id": str(account_id)},
-                now=now,
-            )
+        record = self.remember(record_id, "register", request, {"account_id": str(account_id)}, now)
         return self.commit(account_id, account, index, record)
 
     @retried
@@ -101,7 +93,7 @@ class AccountCommands(LedgerBase):
         closed = account.ban(until, now, ctx)
         sessions = [self.load(Session, s, "session") for s in closed]
         for session in sessions:
-            session.close(CloseReason.BAN, now, ctx)
+            end_session(account, session, CloseReason.BAN, now, ctx)
         return self.commit(None, account, *sessions)
 
     @retried
@@ -150,6 +142,5 @@ class AccountCommands(LedgerBase):
     ) -> list[Session]:
         sessions = [self.load(Session, s, "session") for s in account.open_session_ids]
         for session in sessions:
-            session.close(reason, now, ctx)
-            account.end_session(session.id, reason.value, now, ctx)
+            end_session(account, session, reason, now, ctx)
         return sessions

@@ -10,6 +10,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, ParamSpec, TypeVar
 from uuid import UUID
 
@@ -136,3 +137,22 @@ class LedgerBase(Application[UUID]):
         if record is None:
             return record_id, None
         return record_id, record.replay(command, request_digest(self.digests, request))
+
+    def remember(
+        self,
+        record_id: UUID | None,
+        command: str,
+        request: dict[str, Any],
+        result: dict[str, Any],
+        now: datetime,
+    ) -> IdempotencyRecord | None:
+        """The idempotency record to save with a command's events (None when no key was given)."""
+        if record_id is None:
+            return None
+        return IdempotencyRecord.record(
+            record_id=record_id,
+            command=command,
+            request_digest=request_digest(self.digests, request),
+            result=result,
+            now=now,
+        )

@@ -15,6 +15,7 @@ from domain.fingerprints import Components
 from domain.index import IndexEntry, IndexKind
 from domain.ledger.base import LedgerBase, Written, retried
 from domain.session import CloseReason, Session
+from domain.session_end import end_session
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,5 @@ class DeviceCommands(LedgerBase):
         sessions = [self.load(Session, s, "session") for s in account.open_session_ids]
         closing = [s for s in sessions if s.device_id == device.id]
         for session in closing:
-            session.close(CloseReason.DEVICE_RELEASED, now, ctx)
-            account.end_session(session.id, CloseReason.DEVICE_RELEASED.value, now, ctx)
+            end_session(account, session, CloseReason.DEVICE_RELEASED, now, ctx)
         return self.commit(None, device, account, *closing)

@@ -12,9 +12,8 @@ from domain import license_keys
 from domain.account import Account
 from domain.context import AuditContext
 from domain.errors import InvalidInput, LicenseAlreadyActivated, NotFound
-from domain.idempotency import IdempotencyRecord
 from domain.index import IndexEntry, IndexKind
-from domain.ledger.base import LedgerBase, Written, request_digest, retried
+from domain.ledger.base import LedgerBase, Written, retried
 from domain.license import License
 from domain.roles import Role
 
@@ -119,15 +118,8 @@ class LicenseCommands(LedgerBase):
         lic.activate(account_id, now, ctx)
         expires_at = account.apply_license(lic.id, lic.days, lic.tier, lic.device_limit, now, ctx)
         activation = Activation(lic.id, expires_at)
-        record = None
-        if record_id is not None:
-            record = IdempotencyRecord.record(
-                record_id=record_id,
-                command="activate",
-                request_digest=request_digest(self.digests, request),
-                result={"license_id": str(lic.id), "expires_at": activation.expires_at.isoformat()},
-                now=now,
-            )
+        result = {"license_id": str(lic.id), "expires_at": expires_at.isoformat()}
+        record = self.remember(record_id, "activate", request, result, now)
         return self.commit(activation, lic, account, record)
 
     @retried

@@ -14,6 +14,7 @@ from domain.context import AuditContext
 from domain.device import Device
 from domain.ledger.base import LedgerBase, Written, retried
 from domain.session import CloseReason, Session
+from domain.session_end import end_session
 
 
 class PolicyCommands(LedgerBase):
@@ -23,9 +24,8 @@ class PolicyCommands(LedgerBase):
         session = self.load(Session, session_id, "session")
         if not session.is_open or now < session.expires_at:
             return Written(False, None)
-        session.close(CloseReason.EXPIRED, now, ctx)
         account = self.load(Account, session.account_id, "account")
-        account.end_session(session.id, CloseReason.EXPIRED.value, now, ctx)
+        end_session(account, session, CloseReason.EXPIRED, now, ctx)
         return self.commit(True, session, account)
 
     @retried

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 from domain.expiry import expiry_of
+from domain.heartbeats import LicenseState
 from domain.ledger.accounts import AccountCommands
 from domain.ledger.addresses import AddressCommands
 from domain.ledger.devices import DeviceCommands
@@ -14,15 +14,6 @@ from domain.ledger.licenses import LicenseCommands
 from domain.ledger.policies import PolicyCommands
 from domain.ledger.sessions import SessionCommands
 from domain.license import License
-
-
-@dataclass(frozen=True)
-class LicenseState:
-    """What a heartbeat reports: valid, or the reason code why not, and the expiry."""
-
-    valid: bool
-    code: str | None
-    expires_at: datetime | None
 
 
 class Ledger(

@@ -19,6 +19,7 @@ from domain.errors import (
 )
 from domain.ledger.base import LedgerBase, Written, retried
 from domain.session import ABSOLUTE_LIFETIME, CloseReason, RefreshOutcome, Session, SessionKind
+from domain.session_end import end_session, record_end
 
 WEB_LIFETIME = timedelta(hours=12)
 MAX_TOKEN = 200
@@ -108,8 +109,8 @@ class SessionCommands(LedgerBase):
             raise AccountBanned("this account is banned")
         new_token, new_digest = self._token(session.id)
         outcome = session.refresh(self.digests.digest("session-token", token), new_digest, now, ctx)
-        if outcome in (RefreshOutcome.REUSED, RefreshOutcome.EXPIRED) and session.closed_reason:
-            account.end_session(session.id, session.closed_reason.value, now, ctx)
+        if outcome in (RefreshOutcome.REUSED, RefreshOutcome.EXPIRED):
+            record_end(account, session, now, ctx)
         rotated = SessionToken(session.id, new_token, session.expires_at)
         return self.commit((outcome, rotated), session, account)
 
@@ -127,8 +128,7 @@ class SessionCommands(LedgerBase):
         self, session_id: UUID, reason: CloseReason, now: datetime, ctx: AuditContext
     ) -> Written[None]:
         session = self.session(session_id)
-        if not session.close(reason, now, ctx):
-            return Written(None, None)
         account = self.load(Account, session.account_id, "account")
-        account.end_session(session.id, reason.value, now, ctx)
+        if not end_session(account, session, reason, now, ctx):
+            return Written(None, None)
         return self.commit(None, session, account)

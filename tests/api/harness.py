@@ -11,9 +11,9 @@ import httpx2
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.app import build_services, create_app
 from api.services import Services
-from api.settings import Settings
+from bootstrap.app import build_services, create_app
+from bootstrap.settings import Settings
 from domain.context import AuditContext
 from domain.ledger.service import Ledger
 from domain.roles import Role

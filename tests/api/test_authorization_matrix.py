@@ -42,7 +42,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from api.app import ROUTERS
+from api.http import ROUTERS
 from domain.context import AuditContext
 from domain.roles import Role
 from tests.api.embedded import sqlite_api

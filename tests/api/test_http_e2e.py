@@ -25,12 +25,12 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from api.app import build_services, create_app
-from api.checkpoint_key import CHECKPOINT_KEY_FILE
-from api.keyfiles import INDEX_KEY_FILE
-from api.settings import Settings
-from api.signing import SIGNING_KEY_FILE, load_signing_key
-from api.tokens import LEASE_AUDIENCE
+from adapters.checkpoint_key import CHECKPOINT_KEY_FILE
+from adapters.keyfiles import INDEX_KEY_FILE
+from adapters.signing_key import SIGNING_KEY_FILE, load_signing_key
+from api.tokens import LEASE_AUDIENCE, SigningKey
+from bootstrap.app import build_services, create_app
+from bootstrap.settings import Settings
 from domain.context import AuditContext
 from domain.ledger.service import Ledger
 from domain.roles import Role
@@ -205,7 +205,7 @@ def test_keyledger_serve_subprocess(tmp_path: Path) -> None:
         assert ready.status_code == 200, ready.text
         assert ready.json()["ready"] is True
         jwk = httpx.get(f"{base}/.well-known/jwks.json").json()["keys"][0]
-        assert jwk["kid"] == load_signing_key(data_dir).kid
+        assert jwk["kid"] == SigningKey.from_private(load_signing_key(data_dir)).kid
         for name in (INDEX_KEY_FILE, SIGNING_KEY_FILE, CHECKPOINT_KEY_FILE):
             assert stat.S_IMODE((data_dir / name).stat().st_mode) == 0o600, name
     assert served.process.returncode in {0, -signal.SIGTERM}, served.stderr

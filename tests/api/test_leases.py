@@ -10,8 +10,7 @@ import httpx2
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from api.signing import SigningKey
-from api.tokens import LEASE_AUDIENCE
+from api.tokens import LEASE_AUDIENCE, SigningKey
 from domain.roles import Role
 from tests.api.harness import Api, licensed_client, services_of
 

@@ -13,7 +13,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from api.passwords import Argon2Hasher, GatedHasher
+from adapters.passwords import Argon2Hasher, GatedHasher
 from domain.roles import Role
 from tests.api.embedded import sqlite_api
 from tests.api.harness import COMPONENTS, PASSWORD, Api, web_session

@@ -62,7 +62,7 @@ def alg_none(api: Api, tokens: dict[str, Any]) -> str:
 
 def hs256_with_public_key(api: Api, tokens: dict[str, Any]) -> str:
     key = services_of(api).tokens.key
-    return hs256(claims_of(tokens["access_token"]), key.kid, key.public_raw())
+    return hs256(claims_of(tokens["access_token"]), key.kid, key.public.public_bytes_raw())
 
 
 def hs256_with_public_pem(api: Api, tokens: dict[str, Any]) -> str:

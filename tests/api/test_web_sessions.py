@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.deps import services
-from api.settings import Settings
+from bootstrap.settings import Settings
 from domain.roles import Role
 from tests.api.embedded import sqlite_api
 from tests.api.harness import PASSWORD, Api, web_session

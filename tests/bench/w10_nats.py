@@ -11,7 +11,7 @@ subscriber has received every message:
   ``keyledger.events.>`` (as ``workers/wakeup.py`` listens). No stream exists in this variant, so the server
   stores nothing.
 * ``js_acked``: JetStream ``publish`` awaiting each acknowledgement, one after another, as the relay does,
-  into a fresh ``KEYLEDGER_EVENTS`` stream (``workers.relay.ensure_stream``: the relay's own config); an
+  into a fresh ``KEYLEDGER_EVENTS`` stream (``adapters.jetstream.ensure_streams``: the relay's own config); an
   ordered push consumer on the stream receives them.
 * ``relay``: the relay itself, ``Relay.publish_batch`` in a loop over the same ``MESSAGES`` stored events
   (reading the store, decoding, building each message, acked publishes, advancing its tracking row in a
@@ -42,17 +42,18 @@ from nats.js import api
 from nats.js.client import JetStreamContext
 from nats.js.errors import NotFoundError
 
+from adapters.event_source import LedgerEvents
+from adapters.jetstream import ensure_streams
+from adapters.read_store import SqliteReadStore
 from domain.ledger.service import Ledger
 from projections.rebuild import UpTo
 from projections.runner import TRACKING, ensure_tracking
-from projections.store import SqliteReadStore
 from tests.bench import harness, report
 from tests.bench.event_log import Plan, event_mix, mix_line, populate, sqlite_topics
 from tests.bench.harness import Sample
 from tests.natsserver import NatsServer
 from tests.stores import make_ledger, sqlite_env
 from workers import relay
-from workers.events import LedgerEvents
 
 NAME = "w10"
 ROUNDS = 7
@@ -100,6 +101,22 @@ class StampingJetStream(JetStreamContext):
         if msg_id.isdigit():  # an event (the relay's alert copies carry "alert-<position>")
             self.sent[int(msg_id)] = time.perf_counter()
         return await super().publish(subject, payload, timeout, stream, headers, msg_ttl)
+
+
+class ConnectedPublisher:
+    """The relay's ``Publisher`` over a JetStream context this benchmark already holds."""
+
+    def __init__(self, js: JetStreamContext) -> None:
+        self.js = js
+
+    async def connect(self) -> None:
+        return
+
+    async def publish(self, subject: str, body: bytes, message_id: str) -> None:
+        await self.js.publish(subject, body, headers={"Nats-Msg-Id": message_id})
+
+    async def close(self) -> None:
+        return
 
 
 class Receiver:
@@ -184,7 +201,7 @@ class Fanout:
         """A new empty stream with an ordered consumer on it; returns the consumer's subscription."""
         await self._no_stream()
         pub, sub = self.clients()
-        await relay.ensure_stream(pub.jetstream(timeout=ACK_TIMEOUT_S))
+        await ensure_streams(pub.jetstream(timeout=ACK_TIMEOUT_S), relay.STREAMS)
         return await sub.jetstream(timeout=ACK_TIMEOUT_S).subscribe(
             SUBJECTS, stream=relay.STREAM, cb=self._receiver.on_message, ordered_consumer=True
         )
@@ -252,11 +269,11 @@ class Fanout:
         self._receiver = Receiver(count)
         subscription = await self._fresh_stream()
         js = StampingJetStream(self.clients()[0], ACK_TIMEOUT_S)
-        worker = relay.Relay(UpTo(LedgerEvents(self.ledger), last), self.store, self.url)
+        worker = relay.Relay(UpTo(LedgerEvents(self.ledger), last), self.store, ConnectedPublisher(js))
         began = time.perf_counter()
         published = 0
         for _ in range(MAX_BATCHES):
-            done = await worker.publish_batch(js)
+            done = await worker.publish_batch()
             if done == 0:
                 break
             published += done

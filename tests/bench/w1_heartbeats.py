@@ -38,24 +38,23 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from api.app import build_services, create_app
 from api.routes.client_licensing import (
-    GRACE_S,
-    NEXT_HEARTBEAT_S,
     HeartbeatRequest,
     HeartbeatResponse,
 )
 from api.services import Services
-from api.settings import Settings
-from api.stores import build_ledger
 from api.tokens import AccessClaims
+from bootstrap import keys
+from bootstrap.app import build_services, create_app
+from bootstrap.settings import Settings
+from bootstrap.stores import build_ledger
 from domain.context import AuditContext
+from domain.heartbeats import GRACE, NEXT_HEARTBEAT, Seen
 from domain.roles import Role
 from tests.bench import harness, measures, report
 from tests.bench.harness import Sample
 from tests.bench.served import UNLIMITED_API, UNLIMITED_LOGIN, Served, serving
 from tests.fakes import FastHasher
-from workers.presence import Seen
 
 NAME = "w1"
 CLIENTS = 50
@@ -90,14 +89,14 @@ def add_bare_endpoint(app: FastAPI, svc: Services) -> None:
         now = svc.clock()
         valid = svc.presence.last_seen(claims.device_id) is not None
         lease_body = {"valid": valid, "code": None, "license_expiry": expiry.isoformat()}
-        lease = svc.tokens.issue_lease(claims, lease_body, now, timedelta(seconds=GRACE_S))
+        lease = svc.tokens.issue_lease(claims, lease_body, now, GRACE)
         return HeartbeatResponse(
             valid=valid,
             code=None,
             license_expiry=expiry,
             server_time=now,
-            next_heartbeat_s=NEXT_HEARTBEAT_S,
-            grace_s=GRACE_S,
+            next_heartbeat_s=int(NEXT_HEARTBEAT.total_seconds()),
+            grace_s=int(GRACE.total_seconds()),
             lease=lease,
         )
 
@@ -113,9 +112,9 @@ def build_server(config: ServerConfig) -> tuple[FastAPI, dict[str, list[str]]]:
         login_limit=UNLIMITED_LOGIN,
         api_limit=UNLIMITED_API,
     )
-    ledger = build_ledger(settings, create_tables=True, hasher=FastHasher())
-    svc = build_services(settings, ledger=ledger)
-    app = create_app(services=svc)
+    ledger = build_ledger(settings, keys.digests(settings), FastHasher(), create_tables=True)
+    svc, background = build_services(settings, ledger=ledger)
+    app = create_app(services=(svc, background))
     add_bare_endpoint(app, svc)
     now, ctx = svc.clock(), AuditContext(actor="bench")
     usernames = [f"bench_client_{i:03d}" for i in range(config.clients)]

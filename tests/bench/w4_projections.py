@@ -41,19 +41,20 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg import sql
 
+from adapters.event_source import LedgerEvents
+from adapters.read_store import PostgresReadStore, SqliteReadStore
 from domain.ledger.service import Ledger
 from projections import catalogue
 from projections.base import Handler, Projection
 from projections.rebuild import UpTo
 from projections.runner import BATCH, Catchup, EventSource
-from projections.store import PostgresReadStore, ReadStore, SqliteReadStore, Tx
+from projections.store import ReadStore, Tx
 from tests.bench import harness, measures, report
 from tests.bench.command_mix import COMMANDS_PER_ACCOUNT, Journey
 from tests.bench.event_log import Plan, event_mix, mix_line, populate, sqlite_topics
 from tests.bench.harness import Sample
 from tests.bench.raw_inserts import postgres_settings
 from tests.stores import PG_DSN, make_ledger, pg_env, pg_schema, sqlite_env
-from workers.events import LedgerEvents
 from workers.projector import POLL_INTERVAL_S, ProjectionWorker
 
 NAME = "w4"

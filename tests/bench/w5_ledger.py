@@ -28,7 +28,10 @@ from keyledger_verifier import Checkpoint, CompactRange, Leaf, decode_leaf, enco
 from keyledger_verifier.export import verify_export
 from keyledger_verifier.export_format import Frame, end_line, frame_lines, record_line, unb64
 
-from api.ledger_verify import upgrade_tree
+from adapters.ledger_db import ledger_db
+from adapters.merkle_store import TreeStore
+from adapters.notary import Notary
+from bootstrap.schema import upgrade_tree
 from domain.digests import Digests
 from domain.ledger.service import Ledger
 from tests.bench import harness, report
@@ -36,9 +39,6 @@ from tests.bench.command_mix import run_mix
 from tests.bench.harness import Sample
 from tests.fakes import FastHasher
 from tests.stores import TEST_KEY, pg_env, pg_schema, sqlite_env
-from workers.ledger_db import ledger_db
-from workers.merkle_store import TreeStore
-from workers.notary import Notary
 from workers.sealer import BATCH, Sealer
 
 NAME = "w5"
@@ -76,7 +76,7 @@ class TimedSealer(Sealer):
     def seal_once(self, limit: int = BATCH) -> int:
         count = super().seal_once(limit)
         if count:
-            with self.tree.db.read() as tx:
+            with self.tree.writing() as tx:
                 self.covered.append((time.monotonic(), self.tree.max_sealed(tx)))
         return count
 

@@ -39,11 +39,12 @@ from typing import Any
 
 import redis
 
+from adapters.limiter_memory import InProcessLimiter
+from adapters.limiter_redis import TIMEOUT_S, RedisLimiter, limiter_client
 from api.client_address import limit_key
-from api.limits import parse_limit
-from api.rate_limits import InProcessLimiter, Limit, Limiter, LimiterUnavailable
-from api.rate_limits_redis import TIMEOUT_S, RedisLimiter, limiter_client
-from api.settings import Settings
+from api.limits import Limiter, parse_limit
+from bootstrap.settings import Settings
+from domain.rate_windows import Limit, LimiterUnavailable
 from tests.bench import harness, measures, report
 from tests.bench.harness import Sample
 

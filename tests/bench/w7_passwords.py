@@ -43,10 +43,10 @@ import httpx
 from argon2 import PasswordHasher, Type
 from fastapi import FastAPI
 
-from api.app import build_services, create_app
-from api.passwords import Argon2Hasher, GatedHasher, PasswordSeal
-from api.settings import Settings
-from api.stores import build_ledger
+from adapters.passwords import Argon2Hasher, GatedHasher, PasswordSeal
+from bootstrap.app import build_services, create_app
+from bootstrap.schema import create_tables
+from bootstrap.settings import Settings
 from domain.context import AuditContext
 from domain.roles import Role
 from tests.bench import harness, measures, report
@@ -206,9 +206,9 @@ def build_server(config: ServerConfig) -> tuple[FastAPI, dict[str, Any]]:
         login_limit=UNLIMITED_LOGIN,
         api_limit=UNLIMITED_API,
     )
-    build_ledger(settings, create_tables=True).close()
-    svc = build_services(settings)
-    app = create_app(services=svc)
+    create_tables(settings)
+    svc, background = build_services(settings)
+    app = create_app(services=(svc, background))
     now, ctx = svc.clock(), AuditContext(actor="bench")
     usernames = [f"bench_login_{i:03d}" for i in range(config.accounts)]
     for username in [*usernames, "bench_heartbeat"]:

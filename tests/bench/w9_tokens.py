@@ -31,8 +31,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from api.signing import SigningKey
-from api.tokens import ACCESS_AUDIENCE, REQUIRED, AccessClaims, TokenRejected, TokenService
+from api.tokens import ACCESS_AUDIENCE, REQUIRED, AccessClaims, SigningKey, TokenRejected, TokenService
 from tests.bench import harness, measures, report
 from tests.bench.harness import Sample
 

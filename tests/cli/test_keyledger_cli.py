@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from api.cli import main
-from api.settings import Settings
-from api.stores import build_ledger
+from bootstrap.cli import ledger_for_cli, main
+from bootstrap.settings import Settings
 from domain import license_keys
 from tests.stores import PG_DSN, pg_schema
 
@@ -41,7 +40,7 @@ def run(
 
 
 def last_position() -> int:
-    ledger = build_ledger(Settings())
+    ledger = ledger_for_cli(Settings())
     try:
         return ledger.recorder.max_notification_id() or 0
     finally:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.passwords import Argon2Hasher, PasswordSeal
+from adapters.passwords import Argon2Hasher, PasswordSeal
 
 KEY = b"s" * 32
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from api.app import build_services, create_app
-from api.settings import Settings
+from bootstrap.app import build_services, create_app
+from bootstrap.settings import Settings
 from domain.context import AuditContext
 from domain.ledger.service import Ledger
 from domain.roles import Role

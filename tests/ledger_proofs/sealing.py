@@ -10,14 +10,14 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from adapters.ledger_db import ledger_db
+from adapters.merkle_store import TreeStore
+from adapters.notary import Notary
 from api.ledger_log import LedgerLog
-from api.ledger_verify import upgrade_tree
+from bootstrap.schema import upgrade_tree
 from domain.context import AuditContext
 from domain.ledger.service import Ledger
 from domain.roles import Role
-from workers.ledger_db import ledger_db
-from workers.merkle_store import TreeStore
-from workers.notary import Notary
 from workers.sealer import Sealer
 
 ORIGIN = "ledger.test.example/log"
@@ -42,15 +42,15 @@ class Sealed:
         return path
 
     def close(self) -> None:
-        self.tree.db.close()
+        self.tree.close()
 
 
-def sealed(ledger: Ledger, **sealer_options: float) -> Sealed:
+def sealed(ledger: Ledger, *, poll_interval: float = 0.25, settle_s: float = 30.0) -> Sealed:
     """Tree tables (and the append-only triggers) beside ``ledger``'s events, and a sealer."""
     upgrade_tree(ledger)
     tree = TreeStore(ledger_db(ledger))
     notary = Notary(ORIGIN, Ed25519PrivateKey.generate())
-    sealer = Sealer(tree, notary, lambda: datetime.now(UTC), **sealer_options)
+    sealer = Sealer(tree, notary, lambda: datetime.now(UTC), poll_interval=poll_interval, settle_s=settle_s)
     return Sealed(ledger, tree, notary, sealer, LedgerLog(tree, notary.verifier_key(), ledger))
 
 

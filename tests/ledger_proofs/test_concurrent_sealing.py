@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from keyledger_verifier.export import verify_export
 
-from api.ledger_verify import lines_of
+from adapters.merkle_store import LEAVES
+from bootstrap.ledger_verify import lines_of
 from tests.ledger_proofs.sealing import Sealed, populate, sealed
 from tests.stores import make_ledger, pg_env, pg_schema
-from workers.merkle_store import LEAVES
 from workers.sealer import Sealer
 
 WRITERS, ACCOUNTS = 6, 5

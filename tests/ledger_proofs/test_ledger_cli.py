@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from api.background import WORKER_NAMES
-from api.checkpoint_key import CHECKPOINT_KEY_FILE, load_notary
-from api.cli import main
-from api.settings import Settings
-from api.stores import build_ledger
+from adapters.checkpoint_key import CHECKPOINT_KEY_FILE
+from adapters.ledger_db import ledger_db
+from adapters.merkle_store import TreeStore
+from bootstrap.cli import ledger_for_cli, main
+from bootstrap.keys import notary as load_notary
+from bootstrap.settings import Settings
+from bootstrap.workers import WORKER_NAMES
 from tests.ledger_proofs.sealing import populate
 from tests.stores import PG_DSN, pg_schema
-from workers.ledger_db import ledger_db
-from workers.merkle_store import TreeStore
 from workers.sealer import Sealer
 
 
@@ -46,11 +46,11 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 def seal(settings: Settings) -> None:
     """Some events, sealed with the data dir's checkpoint key."""
-    ledger = build_ledger(settings)
+    ledger = ledger_for_cli(settings)
     populate(ledger, 2)
-    sealer = Sealer(TreeStore(ledger_db(ledger)), load_notary(settings), lambda: datetime.now(UTC))
-    sealer.seal_all()
-    sealer.tree.db.close()
+    tree = TreeStore(ledger_db(ledger))
+    Sealer(tree, load_notary(settings), lambda: datetime.now(UTC)).seal_all()
+    tree.close()
     ledger.close()
 
 
@@ -76,7 +76,7 @@ def test_ledger_verify_passes_then_catches_a_tampered_event(
     assert code == 0
     assert out.startswith("verified: 8 leaves")
     assert "0 events not yet sealed" in out
-    db = ledger_db(ledger := build_ledger(settings))
+    db = ledger_db(ledger := ledger_for_cli(settings))
     tamper = f"UPDATE {db.events_table} SET state = ? WHERE {db.id_column} = 3"  # noqa: S608 -- table names are constants
     with pytest.raises(Exception, match="append-only"), db.write() as tx:
         tx.execute(tamper, [b'{"forged":true}'])
@@ -106,7 +106,7 @@ def test_a_signer_key_from_settings_must_carry_the_origin(
     """KEYLEDGER_CHECKPOINT_SIGNER_KEY is used when set; named for another origin it is refused."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: PLC0415
 
-    from workers.notary import signer_key_text  # noqa: PLC0415 -- only this test builds signer keys
+    from adapters.notary import signer_key_text  # noqa: PLC0415 -- only this test builds signer keys
 
     private = Ed25519PrivateKey.generate()
     monkeypatch.setenv("KEYLEDGER_CHECKPOINT_SIGNER_KEY", signer_key_text("cli.test.example/log", private))

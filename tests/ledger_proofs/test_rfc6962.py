@@ -17,7 +17,7 @@ from keyledger_verifier import (
     verify_inclusion,
 )
 
-from workers import merkle
+from adapters import merkle_spans as merkle
 
 LEAVES = [
     b"",

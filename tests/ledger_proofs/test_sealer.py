@@ -17,8 +17,8 @@ from keyledger_verifier import (
     verify_inclusion,
 )
 
+from adapters.merkle_store import LEAVES, NODES
 from tests.ledger_proofs.sealing import Sealed, populate
-from workers.merkle_store import LEAVES, NODES
 
 
 def sealed_ids(chain: Sealed) -> list[int]:

@@ -22,7 +22,7 @@ from keyledger_verifier import (
     parse_verifier_key,
 )
 
-from workers.notary import Notary, SignerKeyError, parse_signer_key, sign_note, signer_key_text
+from adapters.notary import Notary, SignerKeyError, parse_signer_key, sign_note, signer_key_text
 
 # The signed-note example of golang.org/x/mod/sumdb/note, where the C2SP signed-note format comes from.
 PETER_VERIFIER = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"

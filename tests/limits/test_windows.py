@@ -13,11 +13,12 @@ import redis
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api.limits import RateLimits
+from adapters.limiter_memory import InProcessLimiter
+from adapters.limiter_redis import RedisLimiter, limiter_client
+from adapters.read_store import SqliteReadStore
+from api.limits import Limiter, RateLimits
 from api.problems import ApiError
-from api.rate_limits import InProcessLimiter, Limit, Limiter, LimiterUnavailable
-from api.rate_limits_redis import RedisLimiter, limiter_client
-from projections.store import SqliteReadStore
+from domain.rate_windows import Limit, LimiterUnavailable
 
 LIMIT = Limit("login", 10, 300.0)
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -103,6 +104,7 @@ def test_download_limit_fails_closed_and_login_falls_back(tmp_path: Path) -> Non
     down = RedisLimiter(limiter_client("redis://127.0.0.1:1/0"))
     limits = RateLimits(
         down,
+        InProcessLimiter(),
         Limit("login", 4, 300),
         Limit("api", 10, 60),
         Limit("download", 20, 3600),

@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from adapters.event_source import LedgerEvents
+from adapters.read_store import SqliteReadStore
 from domain.context import AuditContext
 from domain.ledger.service import Ledger
 from domain.roles import Role
 from domain.session import CloseReason, SessionKind
 from projections import accounts, catalogue, dashboard, licenses
+from projections.pages import Order
 from projections.rebuild import differences, table_rows
 from projections.runner import Catchup
-from projections.store import ReadStore, SqliteReadStore
-from workers.events import LedgerEvents
+from projections.store import ReadStore
 
 COMPONENTS = {"machine_id": "aa" * 16, "board": "bb" * 16, "cpu": "cc" * 16}
 
@@ -47,27 +49,17 @@ def test_catch_up_is_exactly_once(
         assert {t: table_rows(tx, t) for p in catalogue.ALL for t in p.tables} == before
         page = accounts.list_accounts(
             tx,
-            search="user",
-            role=None,
-            status="banned",
-            now="9",
-            sort="username_key",
-            descending=False,
-            limit=10,
-            cursor=None,
+            accounts.AccountFilter(search="user", status="banned"),
+            "9",
+            Order("username", descending=False, limit=10),
         )
         assert [r["username"] for r in page.rows] == ["user2"]
         assert (
             len(
                 licenses.list_licenses(
                     tx,
-                    status="active",
-                    account_id=None,
-                    batch_id=None,
-                    sort="issued_at",
-                    descending=False,
-                    limit=10,
-                    cursor=None,
+                    licenses.LicenseFilter(status="active"),
+                    Order("issued_at", descending=False, limit=10),
                 ).rows
             )
             == 3

@@ -9,14 +9,15 @@ from tempfile import TemporaryDirectory
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from adapters.event_source import LedgerEvents
+from adapters.read_store import PostgresReadStore, SqliteReadStore
 from projections import catalogue
 from projections.rebuild import differences
 from projections.runner import Catchup
-from projections.store import PostgresReadStore, ReadStore, SqliteReadStore
+from projections.store import ReadStore
 from tests.conftest import NOW
 from tests.projections.commands import Interpreter, Op, operations, snapshot
 from tests.stores import PG_DSN, make_ledger, pg_env, pg_schema, sqlite_env
-from workers.events import LedgerEvents
 
 TABLES = [table for projection in catalogue.ALL for table in projection.tables]
 

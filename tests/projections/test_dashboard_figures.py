@@ -7,14 +7,14 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
+from adapters.event_source import LedgerEvents
+from adapters.read_store import SqliteReadStore
 from domain.ledger.service import Ledger
 from projections import catalogue, dashboard
 from projections.runner import Catchup
-from projections.store import SqliteReadStore
 from tests.conftest import NOW
 from tests.projections.commands import Interpreter, Op, operations
 from tests.stores import make_ledger, sqlite_env
-from workers.events import LedgerEvents
 
 
 def independent_figures(ledger: Ledger, now: datetime) -> dict[str, Any]:

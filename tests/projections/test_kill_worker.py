@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from adapters.event_source import LedgerEvents
+from adapters.read_store import PostgresReadStore, SqliteReadStore
 from projections import catalogue
 from projections.rebuild import differences
 from projections.runner import Catchup
-from projections.store import PostgresReadStore, SqliteReadStore
 from tests.conftest import NOW
 from tests.projections.commands import Interpreter
 from tests.stores import PG_DSN, make_ledger, pg_env, pg_schema
-from workers.events import LedgerEvents
 
 KILLS = 50
 

@@ -14,8 +14,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
-from api.app import build_services, create_app
-from api.settings import Settings
+from bootstrap.app import build_services, create_app
+from bootstrap.settings import Settings
 from domain.context import AuditContext
 from domain.digests import Digests
 from domain.ledger.service import Ledger

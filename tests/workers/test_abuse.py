@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from adapters.event_source import LedgerEvents
 from domain.alert import Alert
 from domain.context import AuditContext
 from domain.ip_address import IpAddress
@@ -13,7 +14,6 @@ from projections import catalogue
 from projections.runner import Catchup
 from projections.store import ReadStore
 from workers.abuse import AbuseRules, Thresholds
-from workers.events import LedgerEvents
 
 COMPONENTS = {"machine_id": "aa" * 16, "board": "bb" * 16, "cpu": "cc" * 16}
 

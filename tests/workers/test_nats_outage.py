@@ -11,19 +11,22 @@ from pathlib import Path
 
 import pytest
 
-from api.background import build_background
-from api.settings import Settings
+from adapters.event_source import LedgerEvents
+from adapters.presence import InProcessPresence
+from adapters.read_store import SqliteReadStore
+from bootstrap import keys
+from bootstrap.settings import Settings
+from bootstrap.stores import build_tree
+from bootstrap.workers import build_background
 from domain.context import AuditContext
 from domain.ledger.service import Ledger
 from domain.roles import Role
 from projections import catalogue
 from projections.rebuild import differences
 from projections.runner import Catchup
-from projections.store import ReadStore, SqliteReadStore
+from projections.store import ReadStore
 from tests.natsserver import NatsServer
 from tests.workers.test_relay import stream_messages
-from workers.events import LedgerEvents
-from workers.presence import InProcessPresence
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -55,8 +58,16 @@ def test_projections_poll_through_a_nats_outage(
     settings = Settings(data_dir=tmp_path / "data", nats_url=nats_server.url)
     catchup = Catchup(read_store, catalogue.ALL, LedgerEvents(ledger))
     catchup.create_tables()
+    tree = build_tree(ledger)
     workers = build_background(
-        settings, ledger, catchup, InProcessPresence(), lambda: now, names=("projections", "relay")
+        settings,
+        ledger,
+        catchup,
+        InProcessPresence(),
+        lambda: now,
+        names=("projections", "relay"),
+        tree=tree,
+        notary=keys.notary(settings),
     )
     for worker in workers:
         worker.start()
@@ -81,6 +92,7 @@ def test_projections_poll_through_a_nats_outage(
     finally:
         for worker in reversed(workers):
             worker.stop()
+        tree.close()
     ids = [int(message[2]) for message in asyncio.run(stream_messages(nats_server.url))]
     assert ids == [n.id for n in ledger.recorder.select_notifications(start=1, limit=1000)]
     fresh = SqliteReadStore(tmp_path / "fresh.sqlite3")

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from adapters.event_source import LedgerEvents
+from adapters.presence import InProcessPresence
 from domain.account import Account
 from domain.context import AuditContext
 from domain.device import Device
+from domain.heartbeats import Seen
 from domain.ledger.service import Ledger
 from domain.roles import Role
 from domain.session import CloseReason, Session, SessionKind
 from projections import catalogue
 from projections.runner import Catchup
 from projections.store import ReadStore
-from workers.events import LedgerEvents
 from workers.policies import Policies
-from workers.presence import InProcessPresence, Seen
 
 COMPONENTS = {"machine_id": "aa" * 16, "board": "bb" * 16, "cpu": "cc" * 16}
 

@@ -11,14 +11,15 @@ from pathlib import Path
 import nats
 import pytest
 
+from adapters.event_source import LedgerEvents
+from adapters.jetstream import JetStreamPublisher
 from domain.alert import AlertKind
 from domain.context import AuditContext
 from domain.ledger.service import Ledger
 from domain.roles import Role
 from projections.store import ReadStore
 from tests.natsserver import NatsServer
-from workers.events import LedgerEvents
-from workers.relay import ALERT_STREAM, STREAM, Relay, ensure_stream
+from workers.relay import ALERT_STREAM, STREAM, STREAMS, Relay
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -29,6 +30,10 @@ def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
     server.start()
     yield server
     server.stop()
+
+
+def relay_of(ledger: Ledger, read_store: ReadStore, server: NatsServer) -> Relay:
+    return Relay(LedgerEvents(ledger), read_store, JetStreamPublisher(server.url, STREAMS))
 
 
 async def stream_messages(url: str) -> list[tuple[str, dict[str, object], str]]:
@@ -68,7 +73,11 @@ def test_every_event_published_once_without_personal_data(
 ) -> None:
     """Each committed event is one message on keyledger.events.<aggregate>.<event>, id = position."""
     head = write_some(ledger, now, ctx, 3)
-    asyncio.run(relay_until(Relay(LedgerEvents(ledger), read_store, nats_server.url), head))
+    asyncio.run(
+        relay_until(
+            Relay(LedgerEvents(ledger), read_store, JetStreamPublisher(nats_server.url, STREAMS)), head
+        )
+    )
     messages = asyncio.run(stream_messages(nats_server.url))
     positions = [n.id for n in ledger.recorder.select_notifications(start=1, limit=100)]
     assert [int(m[2]) for m in messages] == positions
@@ -87,11 +96,19 @@ def test_restart_replays_without_gap_or_duplicate(
 ) -> None:
     """A relay that lost its tracking republishes; JetStream drops the duplicates, and nothing is missing."""
     head = write_some(ledger, now, ctx, 2)
-    asyncio.run(relay_until(Relay(LedgerEvents(ledger), read_store, nats_server.url), head))
+    asyncio.run(
+        relay_until(
+            Relay(LedgerEvents(ledger), read_store, JetStreamPublisher(nats_server.url, STREAMS)), head
+        )
+    )
     with read_store.transaction() as tx:
         tx.execute("UPDATE rm_tracking SET position = 1 WHERE name = 'relay'")
     head = write_some(ledger, now.replace(microsecond=7), ctx, 2)
-    asyncio.run(relay_until(Relay(LedgerEvents(ledger), read_store, nats_server.url), head))
+    asyncio.run(
+        relay_until(
+            Relay(LedgerEvents(ledger), read_store, JetStreamPublisher(nats_server.url, STREAMS)), head
+        )
+    )
     ids = [int(m[2]) for m in asyncio.run(stream_messages(nats_server.url))]
     assert ids == [n.id for n in ledger.recorder.select_notifications(start=1, limit=100)]
 
@@ -104,7 +121,7 @@ def test_nats_down_then_back(
     head = write_some(ledger, now, ctx, 2)
 
     async def scenario() -> None:
-        relay = Relay(LedgerEvents(ledger), read_store, nats_server.url)
+        relay = relay_of(ledger, read_store, nats_server)
         task = asyncio.create_task(relay.run())
         await asyncio.sleep(1.5)
         assert relay._position() == 0
@@ -125,11 +142,12 @@ def test_stream_config_is_idempotent(nats_server: NatsServer) -> None:
     """Ensuring the stream twice keeps one stream with the keyledger.events subjects."""
 
     async def twice() -> list[str]:
+        for _ in range(2):
+            publisher = JetStreamPublisher(nats_server.url, STREAMS)
+            await publisher.connect()
+            await publisher.close()
         client = await nats.connect(nats_server.url)
-        js = client.jetstream()
-        await ensure_stream(js)
-        await ensure_stream(js)
-        info = await js.stream_info(STREAM)
+        info = await client.jetstream().stream_info(STREAM)
         await client.close()
         return list(info.config.subjects or [])
 
@@ -143,7 +161,11 @@ def test_alerts_are_published_on_their_own_subject(
     bucket = now.replace(minute=0)
     ledger.raise_alert(AlertKind.ACCOUNT_MANY_IPS, "some-account", 6, bucket, now, ctx)
     head = ledger.recorder.max_notification_id() or 0
-    asyncio.run(relay_until(Relay(LedgerEvents(ledger), read_store, nats_server.url), head))
+    asyncio.run(
+        relay_until(
+            Relay(LedgerEvents(ledger), read_store, JetStreamPublisher(nats_server.url, STREAMS)), head
+        )
+    )
 
     async def alerts() -> list[str]:
         client = await nats.connect(nats_server.url)

@@ -11,7 +11,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from api.rate_limits import Decision, Limit, LimiterUnavailable
+from domain.rate_windows import Decision, Limit, LimiterUnavailable
 
 CHECK = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))

@@ -1,31 +1,17 @@
-"""Presence: when each device was last heard from, from where and with which client version. Heartbeats
-update it without appending events (DESIGN §2); it is derived state, rebuildable and never a record."""
+"""Presence (``domain.heartbeats.Presence``): when each device was last heard from, from where and with
+which client version. Heartbeats update it without appending events; it is derived state, rebuildable and
+never a record: in this process for the embedded default, in Redis when several processes share it."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 from uuid import UUID
 
 import redis
 
-
-@dataclass(frozen=True)
-class Seen:
-    at: datetime
-    client_ip: str | None
-    client_version: str | None
-
-
-class Presence(Protocol):
-    def touch(self, device_id: UUID, seen: Seen) -> None: ...
-
-    def last_seen(self, device_id: UUID) -> Seen | None: ...
-
-    def online_count(self, since: datetime) -> int: ...
+from domain.heartbeats import Seen
 
 
 class InProcessPresence:

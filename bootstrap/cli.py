@@ -14,15 +14,17 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from api.background import WORKER_NAMES, build_background
-from api.checkpoint_key import CHECKPOINT_KEY_FILE, generate_checkpoint_key
-from api.keyfiles import INDEX_KEY_FILE, KeyFileError, generate_index_key
-from api.ledger_verify import create_tables, ledger_verify
+from adapters.event_source import LedgerEvents
+from adapters.keyfiles import KeyFileError
+from adapters.read_store import SqliteReadStore
 from api.logs import configure_logging
 from api.services import utc_now
-from api.settings import Settings
-from api.signing import SIGNING_KEY_FILE, generate_signing_key
-from api.stores import SettingsError, build_ledger, build_presence, build_read_store
+from bootstrap import keys
+from bootstrap.ledger_verify import ledger_verify
+from bootstrap.schema import create_tables
+from bootstrap.settings import Settings
+from bootstrap.stores import SettingsError, build_ledger, build_presence, build_read_store, build_tree
+from bootstrap.workers import WORKER_NAMES, build_background
 from domain.context import AuditContext
 from domain.errors import DomainError
 from domain.ledger.service import Ledger
@@ -30,8 +32,7 @@ from domain.roles import parse_role, parse_tier
 from projections import catalogue
 from projections.rebuild import differences, reset
 from projections.runner import Catchup
-from projections.store import ReadStore, SqliteReadStore
-from workers.events import LedgerEvents
+from projections.store import ReadStore
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -49,13 +50,13 @@ def db_upgrade(_: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def ledger_for_cli(settings: Settings) -> Ledger:
+    digests = keys.digests(settings)
+    return build_ledger(settings, digests, keys.argon2(settings, digests))
+
+
 def keys_generate(_: argparse.Namespace, settings: Settings) -> int:
-    generators = (
-        (INDEX_KEY_FILE, generate_index_key),
-        (SIGNING_KEY_FILE, generate_signing_key),
-        (CHECKPOINT_KEY_FILE, generate_checkpoint_key),
-    )
-    written = [settings.data_dir / name for name, generate in generators if generate(settings.data_dir)]
+    written = keys.generate_keys(settings.data_dir)
     for path in written:
         print(f"wrote {path}")
     if not written:
@@ -68,7 +69,7 @@ def create_user(args: argparse.Namespace, settings: Settings) -> int:
         raise DomainError("give the password on standard input with --password-stdin")
     password = sys.stdin.readline().rstrip("\n")
     role = parse_role(args.role)
-    ledger = build_ledger(settings)
+    ledger = ledger_for_cli(settings)
     try:
         written = ledger.register(args.username, password, role, datetime.now(UTC), cli_context())
     finally:
@@ -79,7 +80,7 @@ def create_user(args: argparse.Namespace, settings: Settings) -> int:
 
 def issue_licenses(args: argparse.Namespace, settings: Settings) -> int:
     tier = parse_tier(args.tier)
-    ledger = build_ledger(settings)
+    ledger = ledger_for_cli(settings)
     try:
         written = ledger.issue_licenses(
             args.count,
@@ -101,11 +102,9 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     """Runs the API with uvicorn. On the embedded default (SQLite) it creates the tables and keys first."""
     import uvicorn  # noqa: PLC0415 -- only the serve command needs the server
 
-    from api.app import create_app  # noqa: PLC0415 -- keeps the other commands free of FastAPI start-up
+    from bootstrap.app import create_app  # noqa: PLC0415 -- keeps the other commands free of FastAPI start-up
 
-    generate_index_key(settings.data_dir)
-    generate_signing_key(settings.data_dir)
-    generate_checkpoint_key(settings.data_dir)
+    keys.generate_keys(settings.data_dir)
     if not settings.database_url:
         create_tables(settings)
     configure_logging()
@@ -117,7 +116,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _catchup(settings: Settings) -> tuple[Ledger, Catchup, ReadStore]:
-    ledger, read_store = build_ledger(settings), build_read_store(settings)
+    ledger, read_store = ledger_for_cli(settings), build_read_store(settings)
     catchup = Catchup(read_store, catalogue.ALL, LedgerEvents(ledger))
     catchup.create_tables()
     return ledger, catchup, read_store
@@ -129,7 +128,10 @@ def worker(args: argparse.Namespace, settings: Settings) -> int:
     names = WORKER_NAMES if args.name == "all" else (args.name,)
     if "relay" in names and not settings.nats_url:
         raise SettingsError("the relay needs KEYLEDGER_NATS_URL")
-    workers = build_background(settings, ledger, catchup, build_presence(settings), utc_now, names)
+    tree = build_tree(ledger)
+    notary = keys.notary(settings)
+    presence = build_presence(settings)
+    workers = build_background(settings, ledger, catchup, presence, utc_now, names, tree=tree, notary=notary)
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
@@ -140,6 +142,7 @@ def worker(args: argparse.Namespace, settings: Settings) -> int:
     stopping.wait()
     for running in reversed(workers):
         running.stop()
+    tree.close()
     store.close()
     print(f"keyledger worker {args.name}: stopped", flush=True)
     return 0

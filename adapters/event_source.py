@@ -1,4 +1,5 @@
-"""The ledger's notification log as an ``EventSource``: stored events after a position, decoded."""
+"""The ledger's notification log as the projections' ``EventSource``: stored events after a position,
+decoded."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Argon2id password hashing (argon2-cffi), the ledger's ``PasswordHasher``."""
+"""Argon2id password hashing (argon2-cffi), the ledger's ``PasswordHasher`` port, with the hash sealed
+before it enters an event and the number of concurrent hashes capped."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from api.settings import Settings
+from domain.credentials import HashingBusy
 
 T = TypeVar("T")
 
@@ -54,10 +55,6 @@ class Argon2Hasher:
         self._seal = seal
         self._dummy = self.hash("keyledger dummy password")
 
-    @classmethod
-    def from_settings(cls, settings: Settings, seal: PasswordSeal) -> Argon2Hasher:
-        return cls(settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism, seal)
-
     def hash(self, password: str) -> str:
         return self._seal.seal(self._hasher.hash(password))
 
@@ -72,10 +69,6 @@ class Argon2Hasher:
 
     def dummy_verify(self, password: str) -> None:
         self.verify(self._dummy, password)
-
-
-class HashingBusy(Exception):
-    """Every hashing slot is taken: the caller should answer 503 at once rather than queue."""
 
 
 class GatedHasher:

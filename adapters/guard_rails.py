@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from workers.ledger_db import LedgerDb
+from adapters.ledger_db import LedgerDb
 
 FUNCTION = "keyledger_reject_change"
 

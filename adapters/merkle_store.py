@@ -6,13 +6,15 @@ subtree's hash by (level, index) (``ledger_nodes``, leaves at level 0), and ever
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from uuid import UUID
 
 from keyledger_verifier import CompactRange, Leaf
 
-from workers import merkle
-from workers.ledger_db import LedgerDb, Tx
+from adapters import merkle_spans as merkle
+from adapters.ledger_db import LedgerDb
+from adapters.sql import Tx
 
 LEAVES, NODES, CHECKPOINTS = "ledger_leaves", "ledger_nodes", "ledger_checkpoints"
 TREE_TABLES = (LEAVES, NODES, CHECKPOINTS)
@@ -43,6 +45,15 @@ class TreeStore:
         self.db = db
         names = (db.id_column, "originator_id", "originator_version", "topic", "state")
         self._columns = ", ".join(f"e.{name}" for name in names)
+
+    def reading(self) -> AbstractContextManager[Tx]:
+        return self.db.read()
+
+    def writing(self) -> AbstractContextManager[Tx]:
+        return self.db.write()
+
+    def close(self) -> None:
+        self.db.close()
 
     def create_tables(self) -> None:
         with self.db.write() as tx:
@@ -109,10 +120,10 @@ class TreeStore:
         tx.many(f"INSERT INTO {NODES} (level, idx, hash) VALUES (?, ?, ?)", made)
         return frontier.root()
 
-    def add_checkpoint(self, tx: Tx, checkpoint: StoredCheckpoint) -> None:
+    def add_checkpoint(self, tx: Tx, size: int, root: bytes, note: str, signed_at: str) -> None:
         tx.execute(
             f"INSERT INTO {CHECKPOINTS} (tree_size, root, note, signed_at) VALUES (?, ?, ?, ?)",
-            [checkpoint.size, checkpoint.root, checkpoint.note, checkpoint.signed_at],
+            [size, root, note, signed_at],
         )
 
     def latest_checkpoint(self, tx: Tx) -> StoredCheckpoint | None:
@@ -127,6 +138,14 @@ class TreeStore:
 
     def root(self, tx: Tx, size: int) -> bytes:
         return self.hashes(tx, [(0, size)])[0]
+
+    def inclusion_proof(self, tx: Tx, index: int, size: int) -> list[bytes]:
+        """RFC 6962 PATH(index, D[size]) from the stored nodes."""
+        return self.hashes(tx, merkle.inclusion_spans(index, size))
+
+    def consistency_proof(self, tx: Tx, first: int, second: int) -> list[bytes]:
+        """RFC 6962 PROOF(first, D[second]) from the stored nodes."""
+        return self.hashes(tx, merkle.consistency_spans(first, second))
 
     def sealed_leaves(self, tx: Tx, start: int, end: int) -> list[tuple[int, Leaf]]:
         """(leaf index, leaf) for leaves [start, end), in leaf order."""

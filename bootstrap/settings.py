@@ -1,4 +1,5 @@
-"""Settings from the environment (``KEYLEDGER_`` prefix). Only the composition roots read them."""
+"""Settings from the environment (``KEYLEDGER_`` prefix). Only the composition roots (this package) read
+them."""
 
 from __future__ import annotations
 

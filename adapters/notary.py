@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from keyledger_verifier.notes import ED25519_TYPE, Checkpoint, VerifierKey, key_id, verifier_key_text
+from keyledger_verifier import Checkpoint, VerifierKey, key_id, verifier_key_text
+from keyledger_verifier.notes import ED25519_TYPE
 
 
 class SignerKeyError(ValueError):

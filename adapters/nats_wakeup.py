@@ -1,4 +1,5 @@
-"""Wakes the projection worker when the relay publishes an event; without NATS it simply polls."""
+"""Wakes a worker (projections, sealer) when the relay publishes an event; without NATS they simply
+poll."""
 
 from __future__ import annotations
 
@@ -10,19 +11,18 @@ from collections.abc import Callable
 import nats
 from nats.aio.msg import Msg
 
-from workers.relay import SUBJECT_PREFIX
-
 log = logging.getLogger("keyledger.wakeup")
 RETRY_S = 2.0
 
 
 class NatsWakeup:
-    """A thread that calls ``wake`` on every event message; reconnects on its own, never raises."""
+    """A thread that calls ``wake`` on every message under ``subjects`` (e.g. ``keyledger.events.>``);
+    reconnects on its own, never raises."""
 
     name = "wakeup"
 
-    def __init__(self, nats_url: str, wake: Callable[[], None]) -> None:
-        self.nats_url, self.wake = nats_url, wake
+    def __init__(self, nats_url: str, subjects: str, wake: Callable[[], None]) -> None:
+        self.nats_url, self.subjects, self.wake = nats_url, subjects, wake
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -38,7 +38,7 @@ class NatsWakeup:
             async def on_message(_: Msg) -> None:
                 self.wake()
 
-            await client.subscribe(f"{SUBJECT_PREFIX}.>", cb=on_message)
+            await client.subscribe(self.subjects, cb=on_message)
             while not self._stop.is_set():
                 await asyncio.sleep(0.2)
             await client.close()

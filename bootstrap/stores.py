@@ -1,22 +1,29 @@
-"""Builds the ledger from settings: SQLite files in the data dir by default, PostgreSQL when
-``KEYLEDGER_DATABASE_URL`` is a ``postgresql://`` URL. Tables are created only by ``db upgrade``."""
+"""Store selection from settings: SQLite files in the data dir by default, PostgreSQL when
+``KEYLEDGER_DATABASE_URL`` is a ``postgresql://`` URL; Redis presence when ``KEYLEDGER_REDIS_URL`` is set.
+Tables are created only by ``db upgrade`` (the embedded default runs it at start)."""
 
 from __future__ import annotations
 
+import functools
 import os
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 import psycopg.conninfo
 
-from api.keyfiles import load_index_key
-from api.passwords import Argon2Hasher, PasswordSeal
-from api.rate_limits_redis import limiter_client
-from api.settings import Settings
+from adapters.advisory_lock import advisory_lock
+from adapters.ledger_db import ledger_db
+from adapters.limiter_redis import limiter_client
+from adapters.merkle_store import TreeStore
+from adapters.presence import InProcessPresence, RedisPresence
+from adapters.read_store import PostgresReadStore, SqliteReadStore
+from bootstrap.settings import Settings
 from domain.credentials import PasswordHasher
 from domain.digests import Digests
+from domain.heartbeats import Presence
 from domain.ledger.service import Ledger
-from projections.store import PostgresReadStore, ReadStore, SqliteReadStore
-from workers.presence import InProcessPresence, Presence, RedisPresence
+from projections.store import ReadStore
+from workers.leader import Leader, no_leader
 
 
 class SettingsError(ValueError):
@@ -26,6 +33,14 @@ class SettingsError(ValueError):
 CACHE = {"AGGREGATE_CACHE_MAXSIZE": "20000", "AGGREGATE_CACHE_FASTFORWARD": "y"}
 
 
+def private_file(data_dir: Path, name: str) -> Path:
+    """``data_dir/name``, created empty with 0600 if missing (and the data dir with 0700)."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = data_dir / name
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    return path
+
+
 def ledger_env(settings: Settings, *, create_tables: bool) -> dict[str, str]:
     """The eventsourcing environment for the configured store (never POSTGRES_ENABLE_DB_FUNCTIONS). An
     aggregate cache that fast-forwards (reads only the events after the cached version) keeps an account
@@ -33,12 +48,9 @@ def ledger_env(settings: Settings, *, create_tables: bool) -> dict[str, str]:
     create = "y" if create_tables else "n"
     url = settings.database_url
     if not url:
-        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        database = settings.data_dir / "ledger.sqlite3"
-        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": str(database),
+            "SQLITE_DBNAME": str(private_file(settings.data_dir, "ledger.sqlite3")),
             "SQLITE_LOCK_TIMEOUT": str(settings.db_lock_timeout_s),
             "CREATE_TABLE": create,
             **CACHE,
@@ -69,15 +81,9 @@ def ledger_env(settings: Settings, *, create_tables: bool) -> dict[str, str]:
 
 
 def build_ledger(
-    settings: Settings, *, create_tables: bool = False, hasher: PasswordHasher | None = None
+    settings: Settings, digests: Digests, hasher: PasswordHasher, *, create_tables: bool = False
 ) -> Ledger:
-    """The ledger for these settings, keys loaded from the data dir."""
-    digests = Digests(load_index_key(settings.data_dir))
-    return Ledger(
-        ledger_env(settings, create_tables=create_tables),
-        digests=digests,
-        hasher=hasher or Argon2Hasher.from_settings(settings, PasswordSeal(digests.key_for("password-seal"))),
-    )
+    return Ledger(ledger_env(settings, create_tables=create_tables), digests=digests, hasher=hasher)
 
 
 def postgres_conninfo(settings: Settings) -> str | None:
@@ -94,16 +100,21 @@ def postgres_conninfo(settings: Settings) -> str | None:
     )
 
 
+def postgres_schema(settings: Settings) -> str:
+    return ledger_env(settings, create_tables=False).get("POSTGRES_SCHEMA", "public")
+
+
 def build_read_store(settings: Settings) -> ReadStore:
     """The read-model database: a second SQLite file in the data dir, or the ledger's PostgreSQL schema."""
     conninfo = postgres_conninfo(settings)
     if conninfo is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = settings.data_dir / "readmodels.sqlite3"
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        return SqliteReadStore(path)
-    schema = ledger_env(settings, create_tables=False).get("POSTGRES_SCHEMA", "public")
-    return PostgresReadStore(conninfo, schema)
+        return SqliteReadStore(private_file(settings.data_dir, "readmodels.sqlite3"))
+    return PostgresReadStore(conninfo, postgres_schema(settings))
+
+
+def build_tree(ledger: Ledger) -> TreeStore:
+    """The Merkle tree beside the ledger's events (same SQLite file or PostgreSQL schema)."""
+    return TreeStore(ledger_db(ledger))
 
 
 def build_presence(settings: Settings) -> Presence:
@@ -111,3 +122,11 @@ def build_presence(settings: Settings) -> Presence:
     if settings.redis_url:
         return RedisPresence(limiter_client(settings.redis_url, timeout_s=0.25))
     return InProcessPresence()
+
+
+def leader(settings: Settings, worker: str) -> Leader:
+    """One active ``worker`` per store: a PostgreSQL advisory lock per schema, none on SQLite."""
+    conninfo = postgres_conninfo(settings)
+    if conninfo is None:
+        return no_leader
+    return functools.partial(advisory_lock, conninfo, f"{worker}:{postgres_schema(settings)}")

@@ -1,5 +1,5 @@
-"""``keyledger db upgrade``'s tree step and ``keyledger ledger verify``: the auditor's verification
-run server-side, over an export streamed from the live store, against every stored checkpoint."""
+"""``keyledger ledger verify``: the auditor's verification run server-side, over an export streamed from
+the live store, against every stored checkpoint."""
 
 from __future__ import annotations
 
@@ -11,32 +11,11 @@ from keyledger_verifier import encode_leaf, leaf_hash
 from keyledger_verifier.export import verify_export
 from keyledger_verifier.export_format import ExportError, Mismatch
 
-from api.checkpoint_key import load_notary
+from adapters.merkle_store import TreeStore
 from api.ledger_log import LedgerLog, ProofUnavailable
-from api.settings import Settings
-from api.stores import build_ledger
-from domain.ledger.service import Ledger
-from workers import guard_rails
-from workers.ledger_db import ledger_db
-from workers.merkle_store import TREE_TABLES, TreeStore
-
-
-def upgrade_tree(ledger: Ledger) -> None:
-    """Creates the tree tables beside the events and makes events and tree append-only."""
-    db = ledger_db(ledger)
-    try:
-        TreeStore(db).create_tables()
-        guard_rails.install(db, [db.events_table, *TREE_TABLES])
-    finally:
-        db.close()
-
-
-def create_tables(settings: Settings) -> None:
-    ledger = build_ledger(settings, create_tables=True)
-    try:
-        upgrade_tree(ledger)
-    finally:
-        ledger.close()
+from bootstrap import keys
+from bootstrap.settings import Settings
+from bootstrap.stores import build_ledger, build_tree
 
 
 def lines_of(chunks: Iterator[str]) -> Iterator[bytes]:
@@ -48,7 +27,7 @@ def lines_of(chunks: Iterator[str]) -> Iterator[bytes]:
 def check_sealed_leaves(tree: TreeStore, size: int, batch: int = 1000) -> None:
     """Each stored event against the leaf hash recorded when it was sealed: names the first that changed."""
     for at in range(0, size, batch):
-        with tree.db.read() as tx:
+        with tree.reading() as tx:
             leaves = tree.sealed_leaves(tx, at, min(at + batch, size))
             stored = tree.leaf_hashes(tx, at, min(at + batch, size))
         for (index, leaf), hashed in zip(leaves, stored, strict=False):
@@ -62,12 +41,12 @@ def ledger_verify(_: argparse.Namespace, settings: Settings) -> int:
     """Exit codes as ``keyledger-audit verify``: 0 verified, 3 malformed, 4 bad signature, 5 mismatch
     (an event changed after sealing, or the leaves do not hash to the signed root), 6 inconsistent with a
     stored checkpoint."""
-    notary = load_notary(settings)
-    ledger = build_ledger(settings)
-    tree = TreeStore(ledger_db(ledger))
+    notary, digests = keys.notary(settings), keys.digests(settings)
+    ledger = build_ledger(settings, digests, keys.argon2(settings, digests))
+    tree = build_tree(ledger)
     try:
         log = LedgerLog(tree, notary.verifier_key(), ledger)
-        with tree.db.read() as tx:
+        with tree.reading() as tx:
             notes, unsealed = tree.checkpoint_notes(tx), tree.count_unsealed(tx)
         frame = log.frame(0, None)
         check_sealed_leaves(tree, frame.end)
@@ -79,7 +58,7 @@ def ledger_verify(_: argparse.Namespace, settings: Settings) -> int:
         print(f"keyledger: {error}", file=sys.stderr)
         return error.exit_code
     finally:
-        tree.db.close()
+        tree.close()
         ledger.close()
     print(
         f"verified: {verified.end} leaves hash to the signed root of size {verified.checkpoint.size}, "

@@ -1,10 +1,14 @@
-"""Secrets kept as files in the data dir, created with 0600 permissions."""
+"""Secrets kept as files in the data dir, created with 0600 permissions: the HMAC master key
+(``index.key``) and Ed25519 private keys in PEM."""
 
 from __future__ import annotations
 
 import os
 import secrets
 from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 INDEX_KEY_FILE = "index.key"
 
@@ -39,3 +43,24 @@ def load_index_key(data_dir: Path) -> bytes:
         return bytes.fromhex(path.read_text().strip())
     except (OSError, ValueError) as error:
         raise KeyFileError(f"cannot read the index key {path}: {error}") from None
+
+
+def generate_ed25519_pem(path: Path) -> bool:
+    """Writes a new Ed25519 private key (PKCS#8 PEM) unless ``path`` exists; returns whether it wrote one."""
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return write_secret(path, pem)
+
+
+def load_ed25519_pem(path: Path, what: str) -> Ed25519PrivateKey:
+    """The Ed25519 private key at ``path``, generated on first use."""
+    if not path.exists():
+        generate_ed25519_pem(path)
+    try:
+        private = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError) as error:
+        raise KeyFileError(f"cannot read the {what} {path}: {error}") from None
+    if not isinstance(private, Ed25519PrivateKey):
+        raise KeyFileError(f"{path} is not an Ed25519 private key")
+    return private

@@ -1,0 +1,58 @@
+"""The read-model database (``projections.store.ReadStore``): a SQLite file beside the event store, or the
+event store's own PostgreSQL schema."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from adapters.sql import PostgresPool, SqliteConnections, Tx
+
+
+class SqliteReadStore:
+    """A WAL-mode SQLite file; writes serialise on a process lock, snapshots wait for no writer."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = SqliteConnections(path, pragmas=("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL"))
+        self._write_lock = threading.Lock()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self._write_lock, self._db.transaction("BEGIN IMMEDIATE") as tx:
+            yield tx
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Tx]:
+        with self._db.transaction("BEGIN", commit=False) as tx:
+            yield tx
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class PostgresReadStore:
+    """The ledger's PostgreSQL schema; snapshots are read-only transactions."""
+
+    dialect = "postgres"
+
+    def __init__(self, conninfo: str, schema: str = "public", max_size: int = 4) -> None:
+        self.schema = schema
+        self._pool = PostgresPool(conninfo, schema, max_size=max_size)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self._pool.transaction() as tx:
+            yield tx
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Tx]:
+        with self._pool.transaction(read_only=True) as tx:
+            yield tx
+
+    def close(self) -> None:
+        self._pool.close()

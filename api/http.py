@@ -1,0 +1,89 @@
+"""The HTTP application: every router, the middleware and the error mapping around the services it is
+given. ``bootstrap.app.create_app`` builds the services and the lifespan and calls this."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api import metrics as metrics_routes
+from api.body_limit import BodyLimitMiddleware
+from api.deps import limit_requests, refuse_blocked
+from api.errors import install_error_handlers
+from api.metrics import MetricsMiddleware
+from api.request_ids import RequestIdMiddleware
+from api.routes import (
+    admin_devices,
+    admin_ip_blocks,
+    admin_licenses,
+    admin_sessions,
+    admin_users,
+    audit,
+    client_auth,
+    client_devices,
+    client_licensing,
+    dashboard,
+    health,
+    ui_audit,
+    ui_auth,
+    ui_dashboard,
+    ui_devices,
+    ui_ip_blocks,
+    ui_licenses,
+    ui_users,
+    web_auth,
+)
+from api.routes import ledger as ledger_routes
+from api.security_headers import SecurityHeadersMiddleware
+from api.services import Services
+from api.ui.templating import STATIC
+
+ROUTERS = (
+    health,
+    web_auth,
+    client_auth,
+    client_licensing,
+    client_devices,
+    admin_users,
+    admin_licenses,
+    admin_devices,
+    admin_sessions,
+    admin_ip_blocks,
+    dashboard,
+    audit,
+    ledger_routes,
+    ui_auth,
+    ui_dashboard,
+    ui_users,
+    ui_licenses,
+    ui_devices,
+    ui_ip_blocks,
+    ui_audit,
+    metrics_routes,
+)
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def assemble(svc: Services, lifespan: Lifespan) -> FastAPI:
+    """The Keyledger API over ``svc``; ``lifespan`` starts and stops what the process runs beside it."""
+    app = FastAPI(
+        dependencies=[Depends(refuse_blocked), Depends(limit_requests)],
+        title="Keyledger",
+        version="0.1.0",
+        description="Event-sourced software licensing ledger.",
+        lifespan=lifespan,
+    )
+    app.state.services = svc
+    app.state.metrics = svc.metrics
+    install_error_handlers(app)
+    for module in ROUTERS:
+        app.include_router(module.router)
+    app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
+    app.add_middleware(BodyLimitMiddleware, max_bytes=svc.web.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=svc.metrics)
+    app.add_middleware(RequestIdMiddleware)
+    return app

@@ -1,0 +1,57 @@
+"""The secrets a process needs, from the data dir and settings: the HMAC master key (``Digests``), the
+password hasher, the token signing key and the checkpoint notary. ``keys generate`` writes the missing
+ones; every loader generates its own on first use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from adapters.checkpoint_key import CHECKPOINT_KEY_FILE, generate_checkpoint_key, load_notary
+from adapters.keyfiles import INDEX_KEY_FILE, generate_index_key, load_index_key
+from adapters.notary import Notary
+from adapters.passwords import Argon2Hasher, GatedHasher, PasswordSeal
+from adapters.signing_key import SIGNING_KEY_FILE, generate_signing_key, load_signing_key
+from api.tokens import SigningKey, TokenService
+from bootstrap.settings import Settings
+from domain.digests import Digests
+
+GENERATORS = (
+    (INDEX_KEY_FILE, generate_index_key),
+    (SIGNING_KEY_FILE, generate_signing_key),
+    (CHECKPOINT_KEY_FILE, generate_checkpoint_key),
+)
+
+
+def generate_keys(data_dir: Path) -> list[Path]:
+    """Writes every missing key file (0600); returns the ones it wrote."""
+    return [data_dir / name for name, generate in GENERATORS if generate(data_dir)]
+
+
+def digests(settings: Settings) -> Digests:
+    return Digests(load_index_key(settings.data_dir))
+
+
+def argon2(settings: Settings, keys: Digests) -> Argon2Hasher:
+    """Argon2id with the configured parameters, its hashes sealed under a key derived from the index key."""
+    return Argon2Hasher(
+        settings.argon2_memory_kib,
+        settings.argon2_time_cost,
+        settings.argon2_parallelism,
+        PasswordSeal(keys.key_for("password-seal")),
+    )
+
+
+def gated_hasher(settings: Settings, keys: Digests) -> GatedHasher:
+    """The API's hasher: Argon2id, at most ``hash_concurrency`` at a time."""
+    return GatedHasher(argon2(settings, keys), settings.hash_concurrency)
+
+
+def token_service(settings: Settings) -> TokenService:
+    return TokenService(SigningKey.from_private(load_signing_key(settings.data_dir)), settings.issuer)
+
+
+def notary(settings: Settings) -> Notary:
+    """The checkpoint notary: the configured signer key, else the key file (named by the origin)."""
+    given = settings.checkpoint_signer_key
+    secret = None if given is None else given.get_secret_value()
+    return load_notary(settings.ledger_origin, settings.data_dir, secret)
