@@ -62,6 +62,10 @@ class Session(Aggregate):
         token_digest: str
         context: ContextData
 
+    class GraceRotated(Aggregate.Event):
+        token_digest: str
+        context: ContextData
+
     class Closed(Aggregate.Event):
         reason: str
         context: ContextData
@@ -133,8 +137,11 @@ class Session(Aggregate):
         if now >= self.expires_at:
             self.close(CloseReason.EXPIRED, now, ctx)
             return RefreshOutcome.EXPIRED
-        if self.holds(presented) or self._in_grace(presented, now):
+        if self.holds(presented):
             self._rotated(token_digest=new_digest, context=ctx.as_event_data(), timestamp=now)
+            return RefreshOutcome.ROTATED
+        if self._in_grace(presented, now):
+            self._grace_rotated(token_digest=new_digest, context=ctx.as_event_data(), timestamp=now)
             return RefreshOutcome.ROTATED
         if any(Digests.same(old, presented) for old in self._spent()):
             self.close(CloseReason.REUSE, now, ctx)
@@ -169,6 +176,14 @@ class Session(Aggregate):
             token_digest,
             timestamp,
         )
+
+    @event(GraceRotated)
+    def _grace_rotated(self, token_digest: str, context: ContextData, timestamp: datetime) -> None:
+        """The previous token came back within the grace window (a lost response): the successor it was
+        answered with before is superseded, so at most one chain of the family is ever alive (RFC 9700
+        §4.14); the grace window still runs from the first rotation."""
+        self.superseded = [*self.superseded, self.token_digest]
+        self.token_digest = token_digest
 
     @event(Closed)
     def _closed(self, reason: str, context: ContextData, timestamp: datetime) -> None:

@@ -47,6 +47,7 @@ SUMMARIES = {
     "Device.HeartbeatResumed": "device heartbeats resumed",
     "Session.Opened": "{kind} session opened",
     "Session.Rotated": "refresh token rotated",
+    "Session.GraceRotated": "refresh token rotated again within its grace window",
     "Session.Closed": "session closed ({reason})",
     "IpAddress.Tracked": "address first seen",
     "IpAddress.LoginFailed": "failed login from address",

@@ -50,7 +50,7 @@ def opened(tx: Tx, e: Session.Opened, _: int) -> None:
     )
 
 
-def rotated(tx: Tx, e: Session.Rotated, _: int) -> None:
+def rotated(tx: Tx, e: Session.Rotated | Session.GraceRotated, _: int) -> None:
     tx.execute(f"UPDATE {TABLE} SET rotations = rotations + 1 WHERE id = ?", [str(e.originator_id)])
 
 
@@ -65,7 +65,12 @@ PROJECTION = Projection(
     name="sessions",
     ddl=DDL,
     tables=(TABLE,),
-    handlers={Session.Opened: opened, Session.Rotated: rotated, Session.Closed: closed},
+    handlers={
+        Session.Opened: opened,
+        Session.Rotated: rotated,
+        Session.GraceRotated: rotated,
+        Session.Closed: closed,
+    },
 )
 
 

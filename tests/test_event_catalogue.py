@@ -55,6 +55,7 @@ PINNED_EVENT_TOPICS = {
     "domain.device:Device.HeartbeatResumed",
     "domain.session:Session.Opened",
     "domain.session:Session.Rotated",
+    "domain.session:Session.GraceRotated",
     "domain.session:Session.Closed",
     "domain.ip_address:IpAddress.Tracked",
     "domain.ip_address:IpAddress.LoginFailed",

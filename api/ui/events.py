@@ -36,6 +36,7 @@ EVENT_LABELS = {
     "Device.HeartbeatResumed": N_("Device heartbeats resumed"),
     "Session.Opened": N_("Session opened"),
     "Session.Rotated": N_("Refresh token rotated"),
+    "Session.GraceRotated": N_("Refresh token rotated again within its grace window"),
     "Session.Closed": N_("Session closed"),
     "IpAddress.Tracked": N_("Address first seen"),
     "IpAddress.LoginFailed": N_("Failed login from address"),

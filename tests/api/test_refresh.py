@@ -44,6 +44,22 @@ def test_replay_within_grace_gets_new_tokens(api: Api) -> None:
     assert refresh(api, replayed.json()["refresh_token"]).status_code == 200
 
 
+def test_grace_replay_keeps_one_chain_alive(api: Api) -> None:
+    """Within the grace window the superseded token gets a new successor and the first successor dies:
+    two holders cannot keep two chains alive by alternating (RFC 9700 §4.14); presenting the dead
+    successor is reuse and closes the family."""
+    tokens = licensed_client(api, "carol")
+    first = refresh(api, tokens["refresh_token"]).json()
+    second = refresh(api, tokens["refresh_token"]).json()
+    third = refresh(api, tokens["refresh_token"]).json()
+    assert len({first["refresh_token"], second["refresh_token"], third["refresh_token"]}) == 3
+    stale = refresh(api, first["refresh_token"])
+    assert stale.status_code == 401
+    assert stale.json()["code"] == "refresh_token_reused"
+    assert refresh(api, third["refresh_token"]).status_code == 401
+    assert license_status(api, third).status_code == 401
+
+
 def test_replay_outside_grace_closes_the_family(api: Api) -> None:
     """A superseded refresh token after the grace window is 401 refresh_token_reused and kills the family:
     the newest refresh token and its access token fail too."""

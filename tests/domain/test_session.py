@@ -75,11 +75,13 @@ def test_refresh_with_the_current_token_rotates() -> None:
 
 @pytest.mark.parametrize("seconds", [0, 1, 29, 30])
 def test_previous_token_is_accepted_within_the_grace_window(seconds: int) -> None:
-    """A client that lost the response may present the previous token for 30 s after the rotation."""
+    """A client that lost the response may present the previous token for 30 s after the rotation; the
+    successor it lost is superseded, so only the new chain stays alive."""
     session = given(rotated_once())
     assert session.refresh("t0", "t2", later(seconds=seconds), CTX) is RefreshOutcome.ROTATED
-    assert then(session) == [Session.Rotated]
+    assert then(session) == [Session.GraceRotated]
     assert session.holds("t2")
+    assert session.refresh("t1", "t3", later(seconds=seconds), CTX) is RefreshOutcome.REUSED
 
 
 @pytest.mark.parametrize("seconds", [31, 3600])

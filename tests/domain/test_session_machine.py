@@ -54,7 +54,10 @@ class SessionMachine(RuleBasedStateMachine):
         self.issued += 1
         new = f"t{self.issued}"
         assert self.session.refresh(presented, new, self.now, CTX) is expected
-        if expected is RefreshOutcome.ROTATED:
+        if expected is RefreshOutcome.ROTATED and presented != self.current:  # grace: one chain lives
+            self.spent.append(self.current)
+            self.current = new
+        elif expected is RefreshOutcome.ROTATED:
             if self.previous:
                 self.spent.append(self.previous)
             self.current, self.previous, self.rotated_at = new, self.current, self.now

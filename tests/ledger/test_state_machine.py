@@ -252,6 +252,9 @@ class LedgerMachine(RuleBasedStateMachine):
         """Refreshes with ``token`` and checks the outcome the model predicts."""
         model = self.session_model[session]
         outcome = model.expect(token, self.now, banned=self.model[model.account].is_banned(self.now))
+        if outcome == "rotated" and token != model.tokens[-1]:  # within grace: the successor dies
+            model.tokens[-1] = self.ledger.refresh_session(token, self.now, CTX).value.token
+            return
         if outcome == "rotated":
             model.tokens.append(self.ledger.refresh_session(token, self.now, CTX).value.token)
             model.rotated_at = self.now
