@@ -29,6 +29,12 @@ def _trusted(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, proxies: Sequenc
     return any(ip.version == net.version and ip in net for net in proxies)
 
 
+def in_networks(address: str, networks: Sequence[Network]) -> bool:
+    """Whether ``address`` (as ``client_address`` returns it) lies in one of ``networks``."""
+    ip = _address(address)
+    return ip is not None and _trusted(ip, networks)
+
+
 def client_address(peer: str | None, forwarded_for: str | None, proxies: Sequence[Network]) -> str | None:
     """The address a request is attributed to (None when the peer is not an IP address)."""
     ip = _address(peer) if peer else None

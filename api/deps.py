@@ -22,6 +22,7 @@ from domain.roles import Role
 from domain.session import CloseReason, Session, SessionKind
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+UNKNOWN_ADDRESS = "unknown"  # every request with no usable address shares one window
 MAX_USER_AGENT = 256
 
 
@@ -41,34 +42,8 @@ def client_ip(request: Request) -> str | None:
     return client_address(host, request.headers.get("x-forwarded-for"), proxies)
 
 
-UNLIMITED_PATHS = {"/healthz", "/readyz", "/metrics"}
-
-
 def route_name(request: Request) -> str:
     return str(getattr(request.scope.get("route"), "path", request.url.path))
-
-
-def refuse_blocked(request: Request) -> None:
-    """A client under an IP block gets 403 before any work is done."""
-    svc: Services = request.app.state.services
-    ip = client_ip(request)
-    if ip is not None and request.url.path not in UNLIMITED_PATHS and svc.blocklist.blocked(ip, svc.clock()):
-        svc.metrics.blocked.labels(route_name(request)).inc()
-        raise ApiError(403, "ip_blocked", "requests from this address are blocked")
-
-
-def limit_requests(request: Request) -> None:
-    """The general limit, per principal: the bearer token, else the session cookie, else the address."""
-    if request.url.path in UNLIMITED_PATHS:
-        return
-    svc: Services = request.app.state.services
-    credential = bearer_or_none(request) or request.cookies.get(cookie_name(svc.web))
-    if credential:
-        principal = "credential:" + svc.digests.digest("rate-principal", credential)
-    else:
-        ip = client_ip(request)
-        principal = f"ip:{limit_key(ip)}" if ip else "ip:unknown"
-    svc.limits.api(principal, route_name(request), svc.clock())
 
 
 def login_limits(request: Request, svc: Services, username: str) -> None:
@@ -80,7 +55,7 @@ def login_limits(request: Request, svc: Services, username: str) -> None:
         if account_id
         else "unknown:" + svc.digests.digest("login-name", username.lower()[:64])
     )
-    svc.limits.login(limit_key(ip) if ip else None, account, route_name(request), svc.clock())
+    svc.limits.login(limit_key(ip) if ip else UNKNOWN_ADDRESS, account, route_name(request), svc.clock())
 
 
 def audit_context(request: Request, actor: str, reason: str | None = None) -> AuditContext:
@@ -120,9 +95,10 @@ def bearer_token(request: Request) -> str:
 
 
 def resolve_client(request: Request, svc: Services, *, allow_released: bool = False) -> ClientPrincipal:
-    now = svc.clock()
+    now, token = svc.clock(), bearer_token(request)
+    verified = getattr(request.state, "access_claims", None)  # checked by the gate for this very token
     try:
-        claims = svc.tokens.access_claims(bearer_token(request), now)
+        claims = verified[1] if verified and verified[0] == token else svc.tokens.access_claims(token, now)
     except TokenRejected:
         raise unauthorized() from None
     session = svc.ledger.find(Session, claims.session_id)

@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import metrics as metrics_routes
 from api.body_limit import BodyLimitMiddleware
-from api.deps import limit_requests, refuse_blocked
 from api.errors import install_error_handlers
+from api.gate import GateMiddleware
 from api.metrics import MetricsMiddleware
 from api.request_ids import RequestIdMiddleware
 from api.routes import (
@@ -37,6 +36,7 @@ from api.routes import (
     web_auth,
 )
 from api.routes import ledger as ledger_routes
+from api.routes import metrics as metrics_routes
 from api.security_headers import SecurityHeadersMiddleware
 from api.services import Services
 from api.ui.templating import STATIC
@@ -70,7 +70,6 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 def assemble(svc: Services, lifespan: Lifespan) -> FastAPI:
     """The Keyledger API over ``svc``; ``lifespan`` starts and stops what the process runs beside it."""
     app = FastAPI(
-        dependencies=[Depends(refuse_blocked), Depends(limit_requests)],
         title="Keyledger",
         version="0.1.0",
         description="Event-sourced software licensing ledger.",
@@ -82,8 +81,9 @@ def assemble(svc: Services, lifespan: Lifespan) -> FastAPI:
     for module in ROUTERS:
         app.include_router(module.router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
+    app.add_middleware(GateMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=svc.web.max_body_bytes)
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=(svc.web.public_origin or "").startswith("https://"))
     app.add_middleware(MetricsMiddleware, metrics=svc.metrics)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -75,11 +75,10 @@ class RateLimits:
         self._checked_seed_at = 0.0
         self._seed_lock = threading.Lock()
 
-    def login(self, address_key: str | None, account_key: str, route: str, now: datetime) -> None:
+    def login(self, address_key: str, account_key: str, route: str, now: datetime) -> None:
         """Both login windows (client address, account); raises 429 before any hashing is done."""
         self._ensure_seeded(now)
-        keys = [f"ip:{address_key}"] if address_key else []
-        for key in [*keys, f"account:{account_key}"]:
+        for key in (f"ip:{address_key}", f"account:{account_key}"):
             self._check(key, self.login_limit, OnFailure.STRICT_LOCAL, route, now)
 
     def api(self, principal: str, route: str, now: datetime) -> None:

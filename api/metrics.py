@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-router = APIRouter(tags=["operations"])
 
 
 class Metrics:
@@ -60,10 +57,3 @@ class MetricsMiddleware:
             route, method = route_of(scope), scope["method"]
             self.metrics.requests.labels(route, method, str(status)).inc()
             self.metrics.latency.labels(route, method).observe(time.perf_counter() - began)
-
-
-@router.get("/metrics", response_class=Response)
-def metrics(request: Request) -> Response:
-    """Prometheus text exposition of this process's metrics."""
-    registry: CollectorRegistry = request.app.state.metrics.registry
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

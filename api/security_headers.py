@@ -1,4 +1,5 @@
-"""Security headers on every response: CSP (frame-ancestors none), nosniff, Referrer-Policy, no-store."""
+"""Security headers on every response: CSP (frame-ancestors none), nosniff, Referrer-Policy, no-store, and
+HSTS when the public origin is HTTPS (``KEYLEDGER_PUBLIC_ORIGIN=https://...``)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ DOCS_CSP = (
     b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
 def security_headers(path: str) -> list[tuple[bytes, bytes]]:
@@ -32,14 +34,14 @@ def security_headers(path: str) -> list[tuple[bytes, bytes]]:
 
 
 class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
+        self.app, self.hsts = app, hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        wanted = security_headers(scope["path"])
+        wanted = [*security_headers(scope["path"]), *([HSTS] if self.hsts else [])]
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -31,6 +31,8 @@ class WebSettings:
     public_origin: str | None = None  # the browser-facing origin behind a TLS-terminating proxy
     insecure_dev_cookies: bool = False  # plain-HTTP development: no Secure flag, no __Host- prefix
     max_body_bytes: int = 64 * 1024
+    metrics_networks: tuple[Network, ...] = ()  # who may scrape /metrics without the token
+    metrics_token: str | None = None  # or with ``Authorization: Bearer <token>``
 
 
 @dataclass(frozen=True)

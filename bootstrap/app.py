@@ -47,6 +47,17 @@ def build_limits(settings: Settings, store: ReadStore, metrics: Metrics) -> Rate
     )
 
 
+def web_settings(settings: Settings) -> WebSettings:
+    token = settings.metrics_token
+    return WebSettings(
+        public_origin=settings.public_origin,
+        insecure_dev_cookies=settings.insecure_dev_cookies,
+        max_body_bytes=settings.max_body_bytes,
+        metrics_networks=parse_networks(settings.metrics_allow),
+        metrics_token=None if token is None else token.get_secret_value(),
+    )
+
+
 def readiness(settings: Settings) -> dict[str, Callable[[], bool]]:
     """A probe for each configured service beside the event store."""
     checks: dict[str, Callable[[], bool]] = {}
@@ -82,7 +93,7 @@ def build_services(
         background += build_background(settings, ledger, catchup, presence, clock, tree=tree, notary=notary)
     metrics = Metrics()
     services = Services(
-        web=WebSettings(settings.public_origin, settings.insecure_dev_cookies, settings.max_body_bytes),
+        web=web_settings(settings),
         metrics=metrics,
         limits=build_limits(settings, store, metrics),
         blocklist=Blocklist(store),

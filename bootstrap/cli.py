@@ -103,6 +103,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn  # noqa: PLC0415 -- only the serve command needs the server
 
     from bootstrap.app import create_app  # noqa: PLC0415 -- keeps the other commands free of FastAPI start-up
+    from bootstrap.serve import server_config  # noqa: PLC0415 -- likewise
 
     keys.generate_keys(settings.data_dir)
     if not settings.database_url:
@@ -111,7 +112,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     app = create_app(settings)
     where = (settings.database_url and "PostgreSQL") or f"SQLite in {settings.data_dir.resolve()}"
     print(f"keyledger listening on http://{args.host}:{args.port} (store: {where})", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False, log_config=None)
+    uvicorn.Server(server_config(app, args.host, args.port)).run()
     return 0
 
 

@@ -43,3 +43,8 @@ class Settings(BaseSettings):
     argon2_parallelism: int = Field(default=1, ge=1)
     ledger_origin: str = Field(default="keyledger.local/ledger", pattern=r"^[^\s+]+$")
     checkpoint_signer_key: SecretStr | None = None
+    metrics_allow: list[str] = Field(
+        default_factory=lambda: ["127.0.0.0/8", "::1/128"],
+        description="CIDRs that may read /metrics without the token",
+    )
+    metrics_token: SecretStr | None = Field(default=None, min_length=16)

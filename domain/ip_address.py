@@ -64,6 +64,7 @@ class IpAddress(Aggregate):
         self.failures = 0
         self.blocked = False
         self.blocked_until: datetime | None = None
+        self.unblocked_at: datetime | None = None  # failures before an admin's unblock are forgiven
 
     @classmethod
     def track(cls, *, ip_id: UUID, address: str, now: datetime) -> IpAddress:
@@ -101,7 +102,7 @@ class IpAddress(Aggregate):
 
     @event(Unblocked)
     def _unblocked(self, context: ContextData, timestamp: datetime) -> None:
-        self.blocked, self.blocked_until = False, None
+        self.blocked, self.blocked_until, self.unblocked_at = False, None, timestamp
 
     def summary(self) -> dict[str, Any]:
         return {

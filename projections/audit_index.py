@@ -68,36 +68,16 @@ def search(tx: Tx, filters: dict[str, str], *, after: int | None, limit: int) ->
     return [dict(zip(COLUMNS, row, strict=True)) for row in rows]
 
 
-def failures_by_address(tx: Tx, since: str) -> list[tuple[str, int, int]]:
-    """Per client address since ``since``: distinct known accounts it failed against, and all failures."""
-    accounts = {
-        str(ip): int(n)
-        for ip, n in tx.all(
-            f"SELECT client_ip, COUNT(DISTINCT aggregate_id) FROM {TABLE}"
-            " WHERE event_type = 'Account.LoginFailed' AND at >= ? AND client_ip IS NOT NULL"
-            " GROUP BY client_ip",
-            [since],
-        )
-    }
-    totals = {
-        str(ip): int(n)
-        for ip, n in tx.all(
-            f"SELECT client_ip, COUNT(*) FROM {TABLE} WHERE event_type = 'IpAddress.LoginFailed'"
-            " AND at >= ? AND client_ip IS NOT NULL GROUP BY client_ip",
-            [since],
-        )
-    }
-    return [(ip, accounts.get(ip, 0), totals.get(ip, 0)) for ip in sorted(accounts.keys() | totals.keys())]
-
-
-def failures_by_account(tx: Tx, since: str) -> list[tuple[str, int]]:
-    """Per account since ``since``: how many distinct addresses its failed logins came from."""
+def login_failures(tx: Tx, since: str) -> list[tuple[str, str, str, str]]:
+    """Failed logins since ``since`` that came with a client address, as (event type, address, aggregate
+    id, when): ``IpAddress.LoginFailed`` once per attempt, ``Account.LoginFailed`` once per attempt on a
+    known account (its aggregate is the account). Callers group them by network."""
     rows = tx.all(
-        f"SELECT aggregate_id, COUNT(DISTINCT client_ip) FROM {TABLE}"
-        " WHERE event_type = 'Account.LoginFailed' AND at >= ? GROUP BY aggregate_id",
+        f"SELECT event_type, client_ip, aggregate_id, at FROM {TABLE} WHERE at >= ? AND client_ip IS NOT NULL"
+        " AND event_type IN ('IpAddress.LoginFailed', 'Account.LoginFailed')",
         [since],
     )
-    return [(str(account), int(n)) for account, n in rows]
+    return [(str(kind), str(ip), str(aggregate), str(at)) for kind, ip, aggregate, at in rows]
 
 
 def fingerprint_changes_by_actor(tx: Tx, since: str) -> list[tuple[str, int]]:

@@ -1,18 +1,24 @@
 """Abuse rules over the recent event stream: an address failing against many accounts is blocked for a
 while (an event, with expiry) and raises an alert; an account failing from many addresses and rapid
 fingerprint churn raise alerts. Alerts are events (so they reach the activity feed and, through the relay,
-``keyledger.alerts.<kind>``); each is raised once per window."""
+``keyledger.alerts.<kind>``); each is raised once per window.
+
+Failures count per network, as the rate limits do (an IPv6 /64 is one client), and an admin's unblock
+forgives every failure before it: the rule never blocks again for attempts the admin has already
+judged."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from domain.alert import AlertKind
 from domain.context import AuditContext
+from domain.ip_address import network_of
 from domain.ledger.service import Ledger
 from projections import audit_index
-from projections.base import text_time
+from projections.base import stamp, text_time
 from projections.store import ReadStore
 
 
@@ -33,6 +39,33 @@ def window_start(now: datetime, window: timedelta) -> datetime:
     return epoch + ((now - epoch) // window) * window
 
 
+@dataclass
+class Tally:
+    """Failed logins in the window: per network the accounts tried and the attempts; per account the
+    networks the attempts came from."""
+
+    accounts: dict[str, set[str]] = field(default_factory=dict)
+    attempts: dict[str, int] = field(default_factory=dict)
+    networks: dict[str, set[str]] = field(default_factory=dict)
+
+
+def tally(rows: Iterable[tuple[str, str, str, str]], forgiven_until: Callable[[str], str | None]) -> Tally:
+    """Counts ``audit_index.login_failures`` rows per network, skipping a network's rows at or before
+    ``forgiven_until(network)`` (its last unblock)."""
+    found = Tally()
+    for kind, address, aggregate, at in rows:
+        network = network_of(address)
+        forgiven = forgiven_until(network)
+        if forgiven is not None and at <= forgiven:
+            continue
+        if kind == "IpAddress.LoginFailed":
+            found.attempts[network] = found.attempts.get(network, 0) + 1
+        else:
+            found.accounts.setdefault(network, set()).add(aggregate)
+            found.networks.setdefault(aggregate, set()).add(network)
+    return found
+
+
 class AbuseRules:
     def __init__(self, ledger: Ledger, store: ReadStore, thresholds: Thresholds | None = None) -> None:
         self.ledger, self.store = ledger, store
@@ -45,18 +78,20 @@ class AbuseRules:
             AuditContext.system("policies", reason="automatic: repeated login failures"),
         )
         with self.store.snapshot() as tx:
-            addresses = audit_index.failures_by_address(tx, text_time(now - limits.window))
-            accounts = audit_index.failures_by_account(tx, text_time(now - limits.window))
+            failures = audit_index.login_failures(tx, text_time(now - limits.window))
             churn = audit_index.fingerprint_changes_by_actor(tx, text_time(now - limits.churn_window))
+        found = tally(failures, self._forgiven_until)
         written = 0
         bucket = window_start(now, limits.window)
-        for address, distinct, total in addresses:
+        for network in sorted(found.accounts.keys() | found.attempts.keys()):
+            distinct, total = len(found.accounts.get(network, ())), found.attempts.get(network, 0)
             if distinct >= limits.accounts_per_address or total >= limits.failures_per_address:
-                written += self._block(address, now, ctx)
+                written += self._block(network, now, ctx)
                 written += self.ledger.raise_alert(
-                    AlertKind.IP_MANY_ACCOUNTS, address, max(distinct, total), bucket, now, ctx
+                    AlertKind.IP_MANY_ACCOUNTS, network, max(distinct, total), bucket, now, ctx
                 ).value
-        for account, distinct in accounts:
+        for account, networks in found.networks.items():
+            distinct = len(networks)
             if distinct >= limits.addresses_per_account:
                 written += self.ledger.raise_alert(
                     AlertKind.ACCOUNT_MANY_IPS, account, distinct, bucket, now, ctx
@@ -68,6 +103,11 @@ class AbuseRules:
                     AlertKind.FINGERPRINT_CHURN, actor, changes, churn_bucket, now, ctx
                 ).value
         return written
+
+    def _forgiven_until(self, network: str) -> str | None:
+        """When an admin last lifted a block on ``network`` (its earlier failures are forgiven)."""
+        found = self.ledger.ip_address(network)
+        return None if found is None else stamp(found.unblocked_at)
 
     def _block(self, address: str, now: datetime, ctx: AuditContext) -> int:
         if self.ledger.is_blocked(address, now):

@@ -2,38 +2,62 @@
 
 - ``/ledger/public-key``: anyone (a public key; witnesses pin it out of band).
 - ``/ledger/checkpoint`` and ``/ledger/proofs/*``: every authenticated desktop client (bearer token:
-  every client is a witness) and admins (web session).
+  every client is a witness) and admins (web session). Proofs are hashes; an inclusion proof carries the
+  event itself (the leaf bytes) only for an admin or for an event of the caller's own account (its
+  account, sessions, devices, licenses): everyone else gets the leaf hash, which is all a proof needs.
 - ``/ledger/export``: admins only (it carries every event, personal data included).
 """
 
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from typing import Annotated
+from uuid import UUID
 
+from eventsourcing.domain import Aggregate
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
-from keyledger_verifier import parse_checkpoint
-from pydantic import BaseModel
+from keyledger_verifier import decode_leaf, leaf_hash, parse_checkpoint
+from pydantic import BaseModel, Field
 
 from api.deps import AppServices, CurrentAdmin, admin_principal, resolve_client, web_principal
 from api.ledger_log import ProofUnavailable
 from api.problems import ApiError, responses
 from api.schemas import MAX_POSITION
 from api.services import Services
+from domain.account import Account
+from domain.device import Device
+from domain.license import License
+from domain.session import Session
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 EXPORT_MEDIA_TYPE = "text/plain; charset=us-ascii"
 
 
-def witness(request: Request, svc: AppServices) -> str:
-    """A desktop client by its bearer token, else an admin by the web session; the caller's id."""
+@dataclass(frozen=True)
+class Caller:
+    account_id: UUID
+    admin: bool
+
+
+def witness(request: Request, svc: AppServices) -> Caller:
+    """A desktop client by its bearer token, else an admin by the web session."""
     if request.headers.get("authorization"):
-        return str(resolve_client(request, svc).account.id)
-    return str(admin_principal(web_principal(request, svc)).account.id)
+        return Caller(resolve_client(request, svc).account.id, admin=False)
+    return Caller(admin_principal(web_principal(request, svc)).account.id, admin=True)
 
 
-Witness = Annotated[str, Depends(witness)]
+Witness = Annotated[Caller, Depends(witness)]
+
+
+def may_read(caller: Caller, leaf: bytes, svc: Services) -> bool:
+    """Whether ``caller`` may see the event in ``leaf``: admins any, others only their own account's."""
+    if caller.admin:
+        return True
+    aggregate = svc.ledger.find(Aggregate, UUID(decode_leaf(leaf).originator_id))
+    owner = getattr(aggregate, "account_id", getattr(aggregate, "id", None))
+    return isinstance(aggregate, Account | Session | Device | License) and owner == caller.account_id
 
 
 def b64(data: bytes) -> str:
@@ -55,7 +79,10 @@ class CheckpointOut(BaseModel):
 class InclusionOut(BaseModel):
     index: int
     tree_size: int
-    leaf: str
+    leaf_hash: str = Field(description="RFC 6962 leaf hash (base64): what the proof needs")
+    leaf: str | None = Field(
+        default=None, description="the leaf bytes (base64): only for an admin or the caller's own event"
+    )
     proof: list[str]
 
 
@@ -108,7 +135,13 @@ def inclusion(
         leaf, proof = svc.ledger_log.inclusion(index, tree_size)
     except ProofUnavailable as error:
         raise out_of_range(error) from None
-    return InclusionOut(index=index, tree_size=tree_size, leaf=b64(leaf), proof=[b64(h) for h in proof])
+    return InclusionOut(
+        index=index,
+        tree_size=tree_size,
+        leaf_hash=b64(leaf_hash(leaf)),
+        leaf=b64(leaf) if may_read(caller, leaf, svc) else None,
+        proof=[b64(h) for h in proof],
+    )
 
 
 @router.get("/proofs/consistency", response_model=ConsistencyOut, responses=responses(401, 403, 422))

@@ -30,6 +30,7 @@ from adapters.keyfiles import INDEX_KEY_FILE
 from adapters.signing_key import SIGNING_KEY_FILE, load_signing_key
 from api.tokens import LEASE_AUDIENCE, SigningKey
 from bootstrap.app import build_services, create_app
+from bootstrap.serve import server_config
 from bootstrap.settings import Settings
 from domain.context import AuditContext
 from domain.ledger.service import Ledger
@@ -54,7 +55,7 @@ def serving(app: FastAPI) -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
+    server = uvicorn.Server(server_config(app, "127.0.0.1", port))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
@@ -160,10 +161,12 @@ class Served:
 
 
 @contextmanager
-def keyledger_serve(data_dir: Path, port: int) -> Iterator[Served]:
-    """``keyledger serve`` in a subprocess on the embedded default, terminated (bounded) afterwards."""
+def keyledger_serve(data_dir: Path, port: int, **settings: str) -> Iterator[Served]:
+    """``keyledger serve`` in a subprocess on the embedded default (``settings`` as KEYLEDGER_ variables),
+    terminated (bounded) afterwards."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEYLEDGER_")}
     env["KEYLEDGER_DATA_DIR"] = str(data_dir)
+    env.update({f"KEYLEDGER_{name.upper()}": value for name, value in settings.items()})
     command = [str(Path(sys.executable).with_name("keyledger")), "serve", "--port", str(port)]
     process = subprocess.Popen(  # noqa: S603 -- our own console script with fixed arguments
         command, env=env, cwd=data_dir.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -210,3 +213,25 @@ def test_keyledger_serve_subprocess(tmp_path: Path) -> None:
             assert stat.S_IMODE((data_dir / name).stat().st_mode) == 0o600, name
     assert served.process.returncode in {0, -signal.SIGTERM}, served.stderr
     assert "Traceback" not in served.stderr, served.stderr
+
+
+@pytest.mark.parametrize("forged", ["198.51.100.{i}", "not-an-address-{i}", "2001:db8::{i}, 10.0.0.{i}"])
+def test_keyledger_serve_believes_no_forwarded_header_from_loopback(tmp_path: Path, forged: str) -> None:
+    """`keyledger serve` (the production uvicorn settings) takes the address from the socket: a loopback
+    peer sending a new X-Forwarded-For each time (an address, garbage, a chain) still fills its own login
+    window, so the third failed login of a 2-per-window limit is 429."""
+    data_dir, port = tmp_path / "data", free_port()
+    with keyledger_serve(data_dir, port, login_limit="2/300") as served:
+        assert served.process.stdout is not None
+        first_line(served.process.stdout, START_TIMEOUT_S)
+        base = f"http://127.0.0.1:{port}"
+        wait_until(lambda: answers(f"{base}/healthz") or served.process.poll() is not None, "/healthz")
+        statuses = [
+            httpx.post(
+                f"{base}/auth/login",
+                json={"username": f"nobody{i}", "password": "wrong password"},
+                headers={"X-Forwarded-For": forged.format(i=i), "X-Forwarded-Proto": "https"},
+            ).status_code
+            for i in range(3)
+        ]
+    assert statuses == [401, 401, 429]

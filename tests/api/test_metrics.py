@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from tests.api.harness import Api
+from datetime import datetime
+from pathlib import Path
+
+from tests.api.embedded import sqlite_api
 
 
-def test_requests_are_counted_by_route_template(api: Api) -> None:
+def test_requests_are_counted_by_route_template(tmp_path: Path, now: datetime) -> None:
     """Each request is counted under its route template (never the raw path with ids), with its status."""
-    api.client.get("/healthz")
-    api.client.get("/admin/users/00000000-0000-0000-0000-000000000000")
-    response = api.client.get("/metrics")
+    with sqlite_api(tmp_path, now, metrics_allow=["203.0.113.0/24"]) as api:
+        api.client.get("/healthz")
+        api.client.get("/admin/users/00000000-0000-0000-0000-000000000000")
+        response = api.client.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     lines = response.text.splitlines()

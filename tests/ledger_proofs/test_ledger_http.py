@@ -13,14 +13,19 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from keyledger_verifier import audit_cli, open_checkpoint, verify_consistency, verify_inclusion
+from eventsourcing.domain import Aggregate
+from keyledger_verifier import audit_cli, decode_leaf, open_checkpoint, verify_consistency, verify_inclusion
 from keyledger_verifier import leaf_hash as hash_leaf
 from keyledger_verifier.replay import replay
 from keyledger_verifier.state import aggregate_state
 
+from domain.account import Account
 from domain.context import AuditContext
+from domain.device import Device
 from domain.ledger.service import Ledger
+from domain.license import License
 from domain.roles import Role
+from domain.session import Session
 from projections.store import ReadStore
 from tests.api.harness import Api, licensed_client, make_api, web_session
 
@@ -64,16 +69,50 @@ def test_witness_endpoints_verify_with_the_published_key(api: Api) -> None:
         proof = api.client.get(
             f"/ledger/proofs/inclusion?index={index}&tree_size={size}", headers=bearer
         ).json()
-        leaf = base64.b64decode(proof["leaf"])
-        verify_inclusion(
-            index, size, hash_leaf(leaf), [base64.b64decode(h) for h in proof["proof"]], checkpoint.root
-        )
+        hashed = base64.b64decode(proof["leaf_hash"])
+        verify_inclusion(index, size, hashed, [base64.b64decode(h) for h in proof["proof"]], checkpoint.root)
     first = api.client.get("/ledger/proofs/inclusion?index=0&tree_size=1", headers=bearer).json()
-    one_root = hash_leaf(base64.b64decode(first["leaf"]))
+    one_root = base64.b64decode(first["leaf_hash"])
     proof = api.client.get(f"/ledger/proofs/consistency?first=1&second={size}", headers=bearer).json()[
         "proof"
     ]
     verify_consistency(1, size, one_root, checkpoint.root, [base64.b64decode(h) for h in proof])
+
+
+def leaf_owners(api: Api, size: int, admin: dict[str, str]) -> dict[int, str | None]:
+    """Each sealed leaf's event, read as an admin: the account it belongs to (None: no account's)."""
+    owners: dict[int, str | None] = {}
+    for index in range(size):
+        body = api.client.get(f"/ledger/proofs/inclusion?index={index}&tree_size={size}", headers=admin)
+        leaf = decode_leaf(base64.b64decode(body.json()["leaf"]))
+        aggregate = api.ledger.find(Aggregate, UUID(leaf.originator_id))
+        owners[index] = (
+            str(getattr(aggregate, "account_id", aggregate.id))
+            if isinstance(aggregate, Account | Session | Device | License)
+            else None
+        )
+        assert hash_leaf(base64.b64decode(body.json()["leaf"])) == base64.b64decode(body.json()["leaf_hash"])
+    return owners
+
+
+def test_an_inclusion_proof_shows_only_the_callers_own_events(api: Api) -> None:
+    """A desktop user gets every leaf's hash and proof, but the event itself only for their own account's
+    events (account, sessions, devices, licenses); another user's events, addresses and index entries
+    stay hidden. An admin sees every event."""
+    api.create_account("root", Role.ADMIN)
+    admin = web_session(api, "root")
+    alice, bob = licensed_client(api, "alice"), licensed_client(api, "bob")
+    size = sealed_size(api, admin)
+    owners = leaf_owners(api, size, admin)
+    alice_id = str(api.ledger.account_id_for("alice"))
+    assert alice_id in owners.values()
+    assert str(api.ledger.account_id_for("bob")) in owners.values()
+    for index, owner in owners.items():
+        for tokens, me in ((alice, alice_id), (bob, str(api.ledger.account_id_for("bob")))):
+            url = f"/ledger/proofs/inclusion?index={index}&tree_size={size}"
+            body = api.client.get(url, headers=api.bearer(tokens)).json()
+            assert body["leaf_hash"]
+            assert (body.get("leaf") is not None) == (owner == me), (index, owner, me)
 
 
 def test_who_may_call_the_ledger_endpoints(api: Api) -> None:

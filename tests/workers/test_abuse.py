@@ -73,3 +73,51 @@ def test_account_failing_from_many_addresses_and_fingerprint_churn_alert(
     AbuseRules(ledger, read_store).run_once(now + timedelta(seconds=5))
     kinds = sorted(a.kind for a in stored(ledger, "Alert.Raised") if isinstance(a, Alert.Raised))
     assert kinds == ["account_many_ips", "fingerprint_churn"]
+
+
+def fail_against_five(ledger: Ledger, now: datetime, ctx: AuditContext, addresses: list[str]) -> None:
+    """Five accounts, each failing once from the next of ``addresses`` (cycled)."""
+    tag = now.strftime("%H%M%S")
+    for i in range(5):
+        account = ledger.register(f"v{tag}_{i}", "correct horse", Role.USER, now, ctx).value
+        ledger.record_login_failure(account, now, from_address(addresses[i % len(addresses)]))
+
+
+def test_an_admins_unblock_holds(
+    ledger: Ledger, read_store: ReadStore, now: datetime, ctx: AuditContext
+) -> None:
+    """After an admin lifts an automatic block, the failures that caused it are not counted again; new
+    failures after the unblock can block the address again."""
+    fail_against_five(ledger, now, ctx, ["198.51.100.77"])
+    catchup = Catchup(read_store, catalogue.ALL, LedgerEvents(ledger))
+    catchup.create_tables()
+    catchup.catch_up()
+    rules = AbuseRules(ledger, read_store)
+    rules.run_once(now)
+    assert ledger.is_blocked("198.51.100.77", now)
+    later = now + timedelta(seconds=30)
+    ledger.unblock_ip("198.51.100.77", later, ctx.with_reason("a customer's office"))
+    catchup.catch_up()
+    for seconds in (35, 40, 45):
+        rules.run_once(now + timedelta(seconds=seconds))
+        assert not ledger.is_blocked("198.51.100.77", now + timedelta(seconds=seconds))
+    again = now + timedelta(seconds=50)
+    fail_against_five(ledger, again, ctx, ["198.51.100.77"])
+    catchup.catch_up()
+    rules.run_once(again)
+    assert ledger.is_blocked("198.51.100.77", again)
+
+
+def test_failures_count_per_ipv6_64(
+    ledger: Ledger, read_store: ReadStore, now: datetime, ctx: AuditContext
+) -> None:
+    """Five addresses of one IPv6 /64 failing against five accounts are one client: the /64 is blocked
+    (an attacker rotating through the 2^64 addresses of their own network gains nothing)."""
+    fail_against_five(ledger, now, ctx, [f"2001:db8:5:6::{i + 1:x}" for i in range(5)])
+    catchup = Catchup(read_store, catalogue.ALL, LedgerEvents(ledger))
+    catchup.create_tables()
+    catchup.catch_up()
+    AbuseRules(ledger, read_store).run_once(now)
+    assert ledger.is_blocked("2001:db8:5:6::ffff", now)
+    blocked = stored(ledger, "IpAddress.Blocked")
+    assert len(blocked) == 1
