@@ -18,14 +18,24 @@ class KeyFileError(RuntimeError):
 
 
 def write_secret(path: Path, content: bytes) -> bool:
-    """Creates ``path`` with ``content`` readable by its owner only; False if it already exists."""
+    """Creates ``path`` with ``content`` readable by its owner only; False if it already exists. The key
+    is written and synced under a temporary name and then linked into place, so processes starting
+    together never read a half-written key: each sees no file or the whole of one."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.exists():
+        return False
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temporary, path)
     except FileExistsError:
         return False
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(content)
+    finally:
+        temporary.unlink(missing_ok=True)
     return True
 
 

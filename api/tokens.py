@@ -129,8 +129,10 @@ class TokenService:
 
     @staticmethod
     def _check_time(claims: dict[str, Any], now: datetime) -> None:
-        stamp = now.timestamp()
-        if not claims["nbf"] <= stamp < claims["exp"]:
+        times = (claims["nbf"], claims["exp"], claims["iat"])
+        if not all(isinstance(t, int | float) and not isinstance(t, bool) for t in times):
+            raise TokenRejected("time claims are not numbers")
+        if not claims["nbf"] <= now.timestamp() < claims["exp"]:
             raise TokenRejected("not valid at this time")
 
     def access_claims(self, token: str, now: datetime) -> AccessClaims:

@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from adapters.event_source import LedgerEvents
 from adapters.limiter_memory import InProcessLimiter
 from adapters.limiter_redis import RedisLimiter, limiter_client
 from adapters.reachability import reachable
@@ -22,12 +21,11 @@ from api.metrics import Metrics
 from api.readmodels import ReadModels
 from api.services import Clock, Services, WebSettings, utc_now
 from bootstrap import keys
+from bootstrap.schema import read_models
 from bootstrap.settings import Settings
 from bootstrap.stores import build_ledger, build_presence, build_read_store, build_tree
 from bootstrap.workers import Background, ClosedOnStop, build_background
 from domain.ledger.service import Ledger
-from projections import catalogue
-from projections.runner import Catchup
 from projections.store import ReadStore
 
 
@@ -83,8 +81,7 @@ def build_services(
             settings, digests, keys.gated_hasher(settings, digests), create_tables=not settings.database_url
         )
     store = read_store or build_read_store(settings)
-    catchup = Catchup(store, catalogue.ALL, LedgerEvents(ledger))
-    catchup.create_tables()
+    catchup = read_models(settings, ledger, store)
     presence, tree, notary = build_presence(settings), build_tree(ledger), keys.notary(settings)
     if not settings.database_url:  # the embedded default creates its tables; PostgreSQL: db upgrade
         tree.create_tables()

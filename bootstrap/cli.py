@@ -14,14 +14,13 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from adapters.event_source import LedgerEvents
 from adapters.keyfiles import KeyFileError
 from adapters.read_store import SqliteReadStore
 from api.logs import configure_logging
 from api.services import utc_now
 from bootstrap import keys
 from bootstrap.ledger_verify import ledger_verify
-from bootstrap.schema import create_tables
+from bootstrap.schema import NotUpgraded, create_tables, read_models
 from bootstrap.settings import Settings
 from bootstrap.stores import SettingsError, build_ledger, build_presence, build_read_store, build_tree
 from bootstrap.workers import WORKER_NAMES, build_background
@@ -118,17 +117,18 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _catchup(settings: Settings) -> tuple[Ledger, Catchup, ReadStore]:
     ledger, read_store = ledger_for_cli(settings), build_read_store(settings)
-    catchup = Catchup(read_store, catalogue.ALL, LedgerEvents(ledger))
-    catchup.create_tables()
-    return ledger, catchup, read_store
+    return ledger, read_models(settings, ledger, read_store), read_store
 
 
 def worker(args: argparse.Namespace, settings: Settings) -> int:
     """Runs workers in the foreground until SIGTERM or SIGINT, then stops them cleanly."""
     ledger, catchup, store = _catchup(settings)
     names = WORKER_NAMES if args.name == "all" else (args.name,)
-    if "relay" in names and not settings.nats_url:
+    if args.name == "relay" and not settings.nats_url:
         raise SettingsError("the relay needs KEYLEDGER_NATS_URL")
+    skipped = [name for name in names if name == "relay" and not settings.nats_url]
+    for name in skipped:
+        print(f"keyledger worker {args.name}: skipping {name} (set KEYLEDGER_NATS_URL to run it)", flush=True)
     tree = build_tree(ledger)
     notary = keys.notary(settings)
     presence = build_presence(settings)
@@ -216,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         command: Command = args.run
         return command(args, Settings())
-    except (DomainError, SettingsError, KeyFileError) as error:
+    except (DomainError, SettingsError, KeyFileError, NotUpgraded) as error:
         print(f"keyledger: {error}", file=sys.stderr)
         return 1
 

@@ -1,16 +1,23 @@
-"""``keyledger db upgrade``: the event tables, the Merkle tree tables beside them, and the triggers that
-make both append-only. Run once before other processes start (they run with ``CREATE_TABLE=n``); the
-embedded default runs it at start."""
+"""``keyledger db upgrade``: the event tables, the Merkle tree tables beside them, the triggers that make
+both append-only, and the read-model tables. Run once before other processes start: on PostgreSQL no
+other process creates a table (concurrent ``CREATE TABLE`` races), they check and refuse to start without
+them. Two upgrades at once are serialised by an advisory lock. The embedded default runs it at start."""
 
 from __future__ import annotations
 
+import threading
+
 from adapters import guard_rails
+from adapters.event_source import LedgerEvents
 from adapters.ledger_db import ledger_db
 from adapters.merkle_store import TREE_TABLES, TreeStore
 from bootstrap import keys
 from bootstrap.settings import Settings
-from bootstrap.stores import build_ledger
+from bootstrap.stores import build_ledger, build_read_store, leader
 from domain.ledger.service import Ledger
+from projections import catalogue
+from projections.runner import Catchup
+from projections.store import ReadStore
 
 
 def upgrade_tree(ledger: Ledger) -> None:
@@ -24,9 +31,32 @@ def upgrade_tree(ledger: Ledger) -> None:
 
 
 def create_tables(settings: Settings) -> None:
-    digests = keys.digests(settings)
-    ledger = build_ledger(settings, digests, keys.argon2(settings, digests), create_tables=True)
-    try:
-        upgrade_tree(ledger)
-    finally:
-        ledger.close()
+    with leader(settings, "db-upgrade")(threading.Event()):
+        digests = keys.digests(settings)
+        ledger = build_ledger(settings, digests, keys.argon2(settings, digests), create_tables=True)
+        store = build_read_store(settings)
+        try:
+            upgrade_tree(ledger)
+            Catchup(store, catalogue.ALL, LedgerEvents(ledger)).create_tables()
+        finally:
+            store.close()
+            ledger.close()
+
+
+class NotUpgraded(RuntimeError):
+    """The database lacks tables this process must not create itself."""
+
+
+def read_models(settings: Settings, ledger: Ledger, store: ReadStore) -> Catchup:
+    """The read models' catch-up over ``store``: tables created on the embedded default, checked (never
+    created) on PostgreSQL."""
+    catchup = Catchup(store, catalogue.ALL, LedgerEvents(ledger))
+    if not settings.database_url:
+        catchup.create_tables()
+        return catchup
+    missing = catchup.missing_tables()
+    if missing:
+        raise NotUpgraded(
+            f"the database is not upgraded ({', '.join(missing)} missing): run `keyledger db upgrade`"
+        )
+    return catchup

@@ -60,12 +60,29 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode().rstrip("=")
 
 
+MAX_INT = 2**63 - 1
+
+
+def cursor_value(value: Any) -> bool:
+    """A sort value a cursor may carry: text (without NUL or lone surrogates), a 64-bit integer, or null."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return (
+            "\x00" not in value and value.encode("utf-8", "surrogatepass").decode("utf-8", "ignore") == value
+        )
+    return isinstance(value, int) and not isinstance(value, bool) and -MAX_INT <= value <= MAX_INT
+
+
 def decode_cursor(cursor: str) -> list[Any]:
+    """The (sort value, key) a ``next_cursor`` holds; ``BadQuery`` for anything this list never made."""
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         raise BadQuery("cursor", "not a cursor from this list") from None
-    if not isinstance(values, list) or len(values) != 2:
+    if not isinstance(values, list) or len(values) != 2 or not isinstance(values[1], str | int):
+        raise BadQuery("cursor", "not a cursor from this list")
+    if not all(cursor_value(v) for v in values):
         raise BadQuery("cursor", "not a cursor from this list")
     return values
 

@@ -52,6 +52,18 @@ class Catchup:
                     tx.execute(statement)
                 ensure_tracking(tx, projection.name)
 
+    def missing_tables(self) -> list[str]:
+        """The read-model tables (and tracking) not in the store: a process that must not create them
+        (several start at once on PostgreSQL; ``db upgrade`` creates them) checks this instead."""
+        missing = []
+        for table in [TRACKING, *(t for p in self.projections for t in p.tables)]:
+            try:
+                with self.store.snapshot() as tx:
+                    tx.all(f"SELECT 1 FROM {table} LIMIT 0")
+            except Exception:  # any store's "no such table"; the table is what we report
+                missing.append(table)
+        return missing
+
     def positions(self) -> dict[str, int]:
         with self.store.snapshot() as tx:
             return {p.name: tracked_position(tx, p.name) for p in self.projections}

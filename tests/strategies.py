@@ -177,3 +177,18 @@ def presented_tokens() -> st.SearchStrategy[str]:
 def refresh_gaps() -> st.SearchStrategy[int]:
     """Seconds between refreshes: often within the 30 s grace window, sometimes days."""
     return st.integers(0, 120) | st.integers(0, 3 * 24 * 3600)
+
+
+def json_values() -> st.SearchStrategy[object]:
+    """Any JSON value (lone surrogates, huge and non-finite numbers included)."""
+    scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
+    return st.recursive(
+        scalars,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+        max_leaves=12,
+    )
+
+
+def header_texts() -> st.SearchStrategy[str]:
+    """What a client can put in a header or a query parameter: any short text."""
+    return st.text(max_size=60) | st.from_regex(r"[0-9]{1,25}", fullmatch=True)

@@ -81,6 +81,15 @@ async def _events(request: Request, svc: Services, after: int) -> AsyncIterator[
         await asyncio.sleep(STREAM_POLL_S)
 
 
+def event_id(header: str | None) -> int | None:
+    """The position a reconnecting ``EventSource`` names, if it is one (ASCII digits, 64-bit); anything
+    else starts from the latest entry."""
+    if not header or not header.isascii() or not header.isdigit():
+        return None
+    position = int(header)
+    return position if position <= MAX_POSITION else None
+
+
 @router.get("/stream", responses=responses(401, 403), response_class=StreamingResponse)
 async def stream(
     request: Request,
@@ -89,9 +98,7 @@ async def stream(
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
 ) -> StreamingResponse:
     """Server-sent events: each new activity entry as ``event: activity`` with its position as id."""
-    start = (
-        int(last_event_id) if last_event_id and last_event_id.isascii() and last_event_id.isdigit() else None
-    )
+    start = event_id(last_event_id)
     if start is None:
         start = await run_in_threadpool(_latest, svc)
     return StreamingResponse(

@@ -151,6 +151,17 @@ EDGE_CASES = [
         "GET", "/audit/events?until=9999-12-31T23:59:59-14:00", None, {}, id="until-after-year-9999-utc"
     ),
     pytest.param("GET", "/admin/users?search=%00", None, {}, id="user-search-nul"),
+    pytest.param("POST", "/admin/licenses", {"days": 30, "note": "\ud800"}, {}, id="note-lone-surrogate"),
+    pytest.param(
+        "POST", "/admin/users", {"username": "x\udfff", "password": "p" * 12}, {}, id="name-surrogate"
+    ),
+    pytest.param("GET", "/admin/users?cursor=W3t9LHt9XQ", None, {}, id="cursor-two-objects"),
+    pytest.param("GET", "/admin/licenses?cursor=WzFlOTk5LDFd", None, {}, id="cursor-infinite-float"),
+    pytest.param("GET", "/ui/users?cursor=W3t9LHt9XQ", None, {}, id="ui-cursor-two-objects"),
+    pytest.param("GET", "/ui/licenses?cursor=WzFlOTk5LDFd", None, {}, id="ui-cursor-infinite-float"),
+    pytest.param(
+        "GET", "/dashboard/stream", None, {"Last-Event-ID": "9" * 20}, id="last-event-id-twenty-digits"
+    ),
     pytest.param("GET", "/admin/devices?search=%00", None, {}, id="device-search-nul"),
     pytest.param("GET", "/audit/events?actor=%00", None, {}, id="audit-actor-nul"),
 ]
