@@ -158,12 +158,15 @@ class TreeStore:
         )
         return [(int(row[0]), to_leaf(row[1:])) for row in rows]
 
-    def leaf_hashes(self, tx: Tx, start: int, end: int) -> list[bytes]:
-        """The leaf hashes stored when leaves [start, end) were sealed."""
+    def sealed_hashes(self, tx: Tx, start: int, end: int) -> dict[int, tuple[int, bytes]]:
+        """For leaves [start, end): leaf index -> (the notification id sealed there, the leaf hash stored
+        when it was sealed) — from the tree alone, whatever became of the events since."""
         rows = tx.all(
-            f"SELECT hash FROM {NODES} WHERE level = 0 AND idx >= ? AND idx < ? ORDER BY idx", [start, end]
+            f"SELECT l.leaf_index, l.notification_id, n.hash FROM {LEAVES} l JOIN {NODES} n "
+            "ON n.level = 0 AND n.idx = l.leaf_index WHERE l.leaf_index >= ? AND l.leaf_index < ?",
+            [start, end],
         )
-        return [bytes(row[0]) for row in rows]
+        return {int(index): (int(nid), bytes(hashed)) for index, nid, hashed in rows}
 
     def history(self, tx: Tx, aggregate_id: UUID) -> list[tuple[int | None, Leaf]]:
         """(leaf index or None if not sealed yet, leaf) of every event of one aggregate, by version."""

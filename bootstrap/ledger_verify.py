@@ -25,16 +25,19 @@ def lines_of(chunks: Iterator[str]) -> Iterator[bytes]:
 
 
 def check_sealed_leaves(tree: TreeStore, size: int, batch: int = 1000) -> None:
-    """Each stored event against the leaf hash recorded when it was sealed: names the first that changed."""
+    """Each sealed leaf, by its index, against the event stored now: names the first event that was
+    deleted or changed after sealing."""
     for at in range(0, size, batch):
+        end = min(at + batch, size)
         with tree.reading() as tx:
-            leaves = tree.sealed_leaves(tx, at, min(at + batch, size))
-            stored = tree.leaf_hashes(tx, at, min(at + batch, size))
-        for (index, leaf), hashed in zip(leaves, stored, strict=False):
-            if leaf_hash(encode_leaf(leaf)) != hashed:
-                raise Mismatch(
-                    f"mismatch at leaf {index}: event {leaf.notification_id} changed after sealing"
-                )
+            events = dict(tree.sealed_leaves(tx, at, end))
+            sealed = tree.sealed_hashes(tx, at, end)
+        for index in range(at, end):
+            notification_id, hashed = sealed[index]
+            if index not in events:
+                raise Mismatch(f"mismatch at leaf {index}: event {notification_id} was deleted after sealing")
+            if leaf_hash(encode_leaf(events[index])) != hashed:
+                raise Mismatch(f"mismatch at leaf {index}: event {notification_id} changed after sealing")
 
 
 def ledger_verify(_: argparse.Namespace, settings: Settings) -> int:

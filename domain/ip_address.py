@@ -34,6 +34,14 @@ def network_of(address: str) -> str:
     return str(ip)
 
 
+def covers(block: str, address: str) -> bool:
+    """Whether a block of ``block`` (an address or network, counted as ``network_of`` does) would cover
+    the client ``address``."""
+    network = ipaddress.ip_network(network_of(block), strict=False)
+    client = ipaddress.ip_network(network_of(address), strict=False)
+    return network.version == client.version and client.subnet_of(network)  # type: ignore[arg-type]
+
+
 def is_address(text: str) -> bool:
     """Whether ``text`` is an IP address or network."""
     try:

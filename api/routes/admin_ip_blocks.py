@@ -9,10 +9,11 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import Field
 
 from api import lists
-from api.deps import AppServices, CurrentAdmin
+from api.deps import AppServices, CurrentAdmin, client_ip
 from api.listing import Listing, ListPage, page_of
-from api.problems import responses
+from api.problems import ApiError, responses
 from api.schemas import Body, Reason, Written
+from domain.ip_address import covers
 
 router = APIRouter(prefix="/admin/ip-blocks", tags=["admin: IP blocks"])
 ERRORS = responses(401, 403, 404, 409, 422)
@@ -22,6 +23,9 @@ class Block(Body):
     address: Annotated[str, Field(min_length=2, max_length=64, description="an address or a CIDR network")]
     reason: Reason
     until: datetime | None = None
+    confirm_own_network: bool = Field(
+        default=False, description="block it even though it covers your own address (you lose access)"
+    )
 
 
 class BlockWritten(Written):
@@ -42,7 +46,16 @@ def list_blocks(
 
 @router.post("", status_code=201, response_model=BlockWritten, responses=ERRORS)
 def block(body: Block, admin: CurrentAdmin, request: Request, svc: AppServices) -> BlockWritten:
-    """Blocks an address (IPv6 per /64) or a network; its clients get 403 before any work is done."""
+    """Blocks an address (IPv6 per /64) or a network; its clients get 403 before any work is done. A
+    block that covers the caller's own address is refused (409 ``blocks_own_address``) unless confirmed."""
+    own = client_ip(request)
+    if own is not None and covers(body.address, own) and not body.confirm_own_network:
+        raise ApiError(
+            409,
+            "blocks_own_address",
+            f"{body.address} covers your own address {own}: every admin behind it would be locked out; "
+            "send confirm_own_network=true to block it anyway",
+        )
     written = svc.ledger.block_ip(body.address, body.until, svc.clock(), admin.context(request, body.reason))
     return BlockWritten(position=written.position, network=written.value)
 

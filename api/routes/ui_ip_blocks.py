@@ -6,15 +6,18 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from api import lists
-from api.deps import AppServices
+from api.deps import AppServices, client_ip
 from api.services import Services
 from api.ui import fields
+from api.ui.i18n import N_
 from api.ui.pages import AdminPage, Page, PageRoute, confirm, done
 from api.ui.templating import gettext, render
 from domain.errors import DomainError
+from domain.ip_address import covers, is_address
 from projections.pages import Order
 
 router = APIRouter(prefix="/ui", tags=["admin pages"], route_class=PageRoute)
+OWN_NETWORK = N_("%(network)s covers your own address %(own)s: block it and lock yourself out?")
 
 
 def blocks_list(request: Request, page: Page, svc: Services) -> Response:
@@ -36,6 +39,10 @@ def block(request: Request, page: AdminPage, svc: AppServices) -> Response:
     address, reason = fields.text(page, "address", limit=64), fields.text(page, "reason")
     until = fields.moment(page, "until")
     if address and reason and not page.errors:
+        own = client_ip(request)
+        if own is not None and is_address(address) and covers(address, own) and not page.confirmed:
+            text = gettext(request, OWN_NETWORK)
+            return confirm(request, page, text % {"network": address, "own": own}, "/ui/ip-blocks")
         try:
             svc.ledger.block_ip(address, until, svc.clock(), page.admin.context(request, reason))
             return done("/ui/ip-blocks")

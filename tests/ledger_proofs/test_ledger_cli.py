@@ -113,3 +113,22 @@ def test_a_signer_key_from_settings_must_carry_the_origin(
     assert load_notary(Settings()).verifier_key_text().startswith("cli.test.example/log+")
     monkeypatch.setenv("KEYLEDGER_CHECKPOINT_SIGNER_KEY", signer_key_text("other.example/log", private))
     assert run(capsys, "ledger", "verify")[0] == 1
+
+
+def test_ledger_verify_names_a_deleted_event(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    """With the guard dropped and a sealed event deleted, `ledger verify` exits 5 naming the leaf and the
+    event that was deleted — not its neighbour (the leaves are paired by index, not by position)."""
+    assert run(capsys, "db", "upgrade")[0] == 0
+    seal(settings)
+    db = ledger_db(ledger := ledger_for_cli(settings))
+    with db.write() as tx:
+        if db.dialect == "postgres":
+            tx.execute(f"ALTER TABLE {db.events_table} DISABLE TRIGGER {db.events_table}_append_only")
+        else:
+            tx.execute(f"DROP TRIGGER {db.events_table}_no_delete")
+        tx.execute(f"DELETE FROM {db.events_table} WHERE {db.id_column} = 3")  # noqa: S608 -- constant names
+    db.close()
+    ledger.close()
+    code, _, err = run(capsys, "ledger", "verify")
+    assert code == 5
+    assert "mismatch at leaf 2: event 3 was deleted after sealing" in err

@@ -185,3 +185,23 @@ def test_auto_block_fires_shows_in_the_audit_log_and_expires(
         assert found["events"][0]["context"]["actor"] == "system:policies"
         api.clock.advance(hours=1, seconds=1)
         assert login(api, "target0", PASSWORD, via="198.51.100.99").status_code == 200
+
+
+def test_an_admin_cannot_block_their_own_network_by_accident(
+    tmp_path: Path, now: datetime, hasher: CountingHasher
+) -> None:
+    """A block covering the caller's own address is 409 blocks_own_address and writes nothing, unless
+    the request confirms it; other networks block as before."""
+    with sqlite_api(tmp_path, now, hasher) as api:
+        api.create_account("root", Role.ADMIN)
+        csrf = api.web_login("root")
+        body = {"address": "203.0.113.0/24", "reason": "noisy office"}
+        refused = api.client.post("/admin/ip-blocks", json=body, headers=csrf)
+        assert refused.status_code == 409
+        assert refused.json()["code"] == "blocks_own_address"
+        assert not api.ledger.is_blocked("203.0.113.0/24", now)
+        other = api.client.post("/admin/ip-blocks", json={**body, "address": "198.51.100.0/24"}, headers=csrf)
+        assert other.status_code == 201
+        forced = api.client.post("/admin/ip-blocks", json={**body, "confirm_own_network": True}, headers=csrf)
+        assert forced.status_code == 201
+        assert api.ledger.is_blocked("203.0.113.0/24", now)

@@ -160,3 +160,20 @@ def test_every_page_renders_in_both_languages_with_no_inline_script(ui: Api, pat
         assert re.findall(r"<script[^>]*>", page.text) == ['<script src="/ui/static/app.js" defer>']
         assert " style=" not in page.text
         assert "<style" not in page.text
+
+
+def test_blocking_your_own_network_asks_first(ui: Api) -> None:
+    """An admin about to block a network holding their own address is shown a warning and must confirm;
+    only the confirmed form writes the block."""
+    csrf = login(ui)
+    form = {"csrf_token": csrf, "address": "203.0.113.0/24", "reason": "noisy office"}
+    asked = ui.client.post("/ui/ip-blocks", data=form, headers=HTML)
+    assert asked.status_code == 200
+    assert "203.0.113.7" in asked.text
+    assert 'name="confirmed" value="yes"' in asked.text
+    assert not ui.ledger.is_blocked("203.0.113.0/24", ui.clock())
+    done = ui.client.post(
+        "/ui/ip-blocks", data={**form, "confirmed": "yes"}, headers=HTML, follow_redirects=False
+    )
+    assert done.status_code == 303
+    assert ui.ledger.is_blocked("203.0.113.0/24", ui.clock())
