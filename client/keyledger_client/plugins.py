@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from keyledger_client.errors import PluginError, PluginMalformed, PluginNotEntitled, PluginNotFound
 from keyledger_client.plugin_api import ConfigValue, HostApi, Scalar
 from keyledger_client.plugin_bundle import Plugin, open_bundle, parse_public_key
@@ -27,6 +29,23 @@ class PluginInfo:
     name: str
     plugin: Plugin | None
     refused: str | None
+
+
+def load_plugin(source: PluginSource, keys: Sequence[Ed25519PublicKey], name: str) -> Plugin:
+    plugin = open_bundle(source.read(name), keys)
+    if plugin.name != name:
+        raise PluginMalformed(f"the bundle {name} holds the plugin {plugin.name}")
+    return plugin
+
+
+def list_plugins(source: PluginSource, keys: Sequence[Ed25519PublicKey]) -> list[PluginInfo]:
+    found = []
+    for name in source.names():
+        try:
+            found.append(PluginInfo(name, load_plugin(source, keys, name), None))
+        except PluginError as error:
+            found.append(PluginInfo(name, None, str(error)))
+    return found
 
 
 class Plugins:
@@ -48,20 +67,11 @@ class Plugins:
 
     def list(self) -> list[PluginInfo]:
         """Every bundle of the source, verified (nothing of it runs)."""
-        found = []
-        for name in self.source.names():
-            try:
-                found.append(PluginInfo(name, self.load(name), None))
-            except PluginError as error:
-                found.append(PluginInfo(name, None, str(error)))
-        return found
+        return list_plugins(self.source, self.keys)
 
     def load(self, name: str) -> Plugin:
         """The plugin ``name``, verified with the pinned keys; refused if anything does not match."""
-        plugin = open_bundle(self.source.read(name), self.keys)
-        if plugin.name != name:
-            raise PluginMalformed(f"the bundle {name} holds the plugin {plugin.name}")
-        return plugin
+        return load_plugin(self.source, self.keys, name)
 
     def run(self, name: str, entry: str | None = None, *args: Scalar) -> Scalar:
         """Calls ``entry`` (the manifest's first entry point by default) with plain ``args``."""
