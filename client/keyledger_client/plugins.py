@@ -80,7 +80,12 @@ class Plugins:
         if entry not in plugin.manifest.entry_points:
             raise PluginNotFound(f"plugin {name} has no entry point {entry!r:.64}")
         self.check_entitled(plugin)
-        host = HostApi(
+        log.info("running plugin %s %s, entry point %s", name, plugin.manifest.version, entry)
+        return run_call(plugin, entry, args, self.host(name), self.limits, self.monotonic)
+
+    def host(self, name: str) -> HostApi:
+        """The approved API for one call of the plugin ``name`` (its counts start afresh)."""
+        return HostApi(
             name,
             config=self.config,
             status=self.status,
@@ -88,8 +93,6 @@ class Plugins:
             log_lines=self.limits.log_lines,
             notifications=self.limits.notifications,
         )
-        log.info("running plugin %s %s, entry point %s", name, plugin.manifest.version, entry)
-        return run_call(plugin, entry, args, host, self.limits, self.monotonic)
 
     def check_entitled(self, plugin: Plugin) -> None:
         status = self.status()
