@@ -6,6 +6,7 @@ ours, so the application's own handling and the usual traceback on stderr stay."
 
 from __future__ import annotations
 
+import atexit
 import faulthandler
 import json
 import logging
@@ -49,9 +50,11 @@ class CrashHandler:
         threading.excepthook = self._on_thread_exception
         if faults:
             self._open_fault_file()
+        atexit.register(self.uninstall)
 
     def uninstall(self) -> None:
-        """Puts the previous hooks back; an empty fault file is removed."""
+        """Puts the previous hooks back; an empty fault file is removed (at exit too)."""
+        atexit.unregister(self.uninstall)
         if self._previous is not None:
             sys.excepthook, threading.excepthook = self._previous
             self._previous = None

@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -28,7 +29,6 @@ from keyledger_client.plugin_bundle import Plugin
 
 log = logging.getLogger("keyledger_client.plugins")
 
-BOOTSTRAP = resources.files("keyledger_client").joinpath("sandbox.lua").read_bytes()
 HOOK_EVERY = 10_000
 MAX_RESULT_CHARS = 64 * 1024
 BUDGET, TIMEOUT = b"instruction budget exhausted", b"wall-clock timeout"
@@ -64,6 +64,12 @@ class Meter:
         return self.stopped
 
 
+@cache
+def bootstrap() -> bytes:
+    """The sandbox's Lua source (``sandbox.lua``, shipped in the package)."""
+    return resources.files("keyledger_client").joinpath("sandbox.lua").read_bytes()
+
+
 def refuse_attributes(_obj: object, name: object, _is_setting: bool) -> str:
     raise AttributeError(f"no Python attribute {name!r:.40} in the plugin sandbox")
 
@@ -88,7 +94,9 @@ def run_call(
     meter = Meter(limits, monotonic)
     every = min(HOOK_EVERY, limits.instructions)
     try:
-        compile_chunk, run = runtime.execute(BOOTSTRAP, meter, every, *_api(runtime, host), name=b"=sandbox")
+        compile_chunk, run = runtime.execute(
+            bootstrap(), meter, every, *_api(runtime, host), name=b"=sandbox"
+        )
         chunk, problem = compile_chunk(plugin.source, f"={plugin.name}".encode())
         if chunk is None:
             raise PluginMalformed(f"plugin {plugin.name} does not compile: {_text(problem)}")
