@@ -45,6 +45,10 @@ class PluginLimits:
     log_lines: int = 100
     notifications: int = 5
 
+    def __post_init__(self) -> None:
+        if self.instructions < 1 or self.memory_bytes < 1 or self.timeout_s <= 0:
+            raise ValueError("plugin limits are positive: a zero would mean no limit at all")
+
 
 class Meter:
     """Counts instructions and watches the deadline; the hook asks it every ``HOOK_EVERY`` instructions."""

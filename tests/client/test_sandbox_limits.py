@@ -23,12 +23,21 @@ from tests.client.vendor import Harness
 FOREVER = "function main() while true do end end"
 
 
-def test_an_infinite_loop_hits_the_budget_well_within_the_timeout(harness: Harness) -> None:
-    """A busy loop stops once its instructions exceed the budget, long before the timeout."""
+@pytest.mark.parametrize("source", [FOREVER, "while true do end", "function main() ::again:: goto again end"])
+def test_an_infinite_loop_hits_the_budget_well_within_the_timeout(harness: Harness, source: str) -> None:
+    """A busy loop (in an entry point or at the top level) stops once its instructions exceed the budget,
+    long before the timeout."""
     started = time.monotonic()
     with pytest.raises(PluginBudgetExceeded, match="more than 1000000 instructions"):
-        harness.run(FOREVER, instructions=1_000_000)
+        harness.run(source, instructions=1_000_000)
     assert time.monotonic() - started < PluginLimits().timeout_s
+
+
+@pytest.mark.parametrize("limits", [{"instructions": 0}, {"memory_bytes": 0}, {"timeout_s": 0}])
+def test_a_zero_limit_is_refused(limits: dict[str, float]) -> None:
+    """A zero would switch the limit off in lupa or in the hook: it is refused."""
+    with pytest.raises(ValueError, match="positive"):
+        PluginLimits(**limits)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
