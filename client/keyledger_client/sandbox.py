@@ -78,6 +78,19 @@ def refuse_attributes(_obj: object, name: object, _is_setting: bool) -> str:
     raise AttributeError(f"no Python attribute {name!r:.40} in the plugin sandbox")
 
 
+def new_runtime(limits: PluginLimits) -> Any:
+    """A fresh Lua 5.4 state: bytes for strings (no decoding can fail on the way), no ``python.eval``, no
+    builtins, every Python attribute refused, memory capped by lupa's allocator."""
+    return lua.LuaRuntime(
+        encoding=None,
+        register_eval=False,
+        register_builtins=False,
+        unpack_returned_tuples=True,
+        attribute_filter=refuse_attributes,
+        max_memory=limits.memory_bytes,
+    )
+
+
 def run_call(
     plugin: Plugin,
     entry: str,
@@ -87,15 +100,7 @@ def run_call(
     monotonic: Callable[[], float] = time.monotonic,
 ) -> Scalar:
     """Runs ``entry`` of ``plugin`` (its top-level chunk first) in a fresh Lua state."""
-    runtime = lua.LuaRuntime(
-        encoding=None,
-        register_eval=False,
-        register_builtins=False,
-        unpack_returned_tuples=True,
-        attribute_filter=refuse_attributes,
-        max_memory=limits.memory_bytes,
-    )
-    meter = Meter(limits, monotonic)
+    runtime, meter = new_runtime(limits), Meter(limits, monotonic)
     every = min(HOOK_EVERY, limits.instructions)
     try:
         compile_chunk, run = runtime.execute(
