@@ -1,6 +1,7 @@
 """Keyledger desktop SDK: log in, bind this device, keep the license valid with heartbeats and signed
-leases (offline grace included), and witness the ledger. Build one ``KeyledgerClient``; everything it
-raises is a ``KeyledgerError`` (the tree is drawn in ``keyledger_client.errors``)."""
+leases (offline grace included), witness the ledger, run the vendor's signed Lua plugins in a sandbox,
+and report crashes. Build one ``KeyledgerClient`` (and install the crash handler first thing);
+everything it raises is a ``KeyledgerError`` (the tree is drawn in ``keyledger_client.errors``)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from keyledger_verifier import (
 )
 
 from keyledger_client.client import Activation, KeyledgerClient
+from keyledger_client.crash_handler import CrashHandler, install_crash_handler
+from keyledger_client.crash_reports import CrashReport
 from keyledger_client.errors import (
     AccessRefused,
     AccountBanned,
@@ -37,6 +40,17 @@ from keyledger_client.errors import (
     LicenseKeyRejected,
     NoDeviceIdentity,
     NotLoggedIn,
+    PluginBudgetExceeded,
+    PluginError,
+    PluginFailed,
+    PluginMalformed,
+    PluginMemoryExceeded,
+    PluginNotEntitled,
+    PluginNotFound,
+    PluginRefused,
+    PluginRuntimeError,
+    PluginSignatureRejected,
+    PluginTimeout,
     ProblemError,
     RateLimited,
     ServerBusy,
@@ -46,8 +60,14 @@ from keyledger_client.errors import (
     WitnessAlarm,
 )
 from keyledger_client.fingerprint import application_salt, platform_readers
+from keyledger_client.plugin_api import ConfigValue
+from keyledger_client.plugin_bundle import Plugin, open_bundle, sign_bundle
+from keyledger_client.plugin_manifest import Manifest
+from keyledger_client.plugin_sources import FolderSource, PluginSource
+from keyledger_client.plugins import PluginInfo, Plugins
+from keyledger_client.sandbox import PluginLimits
 from keyledger_client.session import LoginResult
-from keyledger_client.types import Callbacks, Clock, LicenseStatus, SystemClock
+from keyledger_client.types import Callbacks, Clock, LicenseStatus, PluginNotice, SystemClock
 from keyledger_client.version import VERSION
 
 __version__ = VERSION
@@ -61,7 +81,11 @@ __all__ = [
     "Checkpoint",
     "Clock",
     "CompactRange",
+    "ConfigValue",
+    "CrashHandler",
+    "CrashReport",
     "DeviceLimitReached",
+    "FolderSource",
     "InvalidCredentials",
     "KeyledgerClient",
     "KeyledgerError",
@@ -73,8 +97,26 @@ __all__ = [
     "LoginResult",
     "MalformedCheckpoint",
     "MalformedLeaf",
+    "Manifest",
     "NoDeviceIdentity",
     "NotLoggedIn",
+    "Plugin",
+    "PluginBudgetExceeded",
+    "PluginError",
+    "PluginFailed",
+    "PluginInfo",
+    "PluginLimits",
+    "PluginMalformed",
+    "PluginMemoryExceeded",
+    "PluginNotEntitled",
+    "PluginNotFound",
+    "PluginNotice",
+    "PluginRefused",
+    "PluginRuntimeError",
+    "PluginSignatureRejected",
+    "PluginSource",
+    "PluginTimeout",
+    "Plugins",
     "ProblemError",
     "ProofError",
     "RateLimited",
@@ -89,11 +131,14 @@ __all__ = [
     "application_salt",
     "decode_leaf",
     "encode_leaf",
+    "install_crash_handler",
     "leaf_hash",
     "node_hash",
+    "open_bundle",
     "open_checkpoint",
     "parse_verifier_key",
     "platform_readers",
+    "sign_bundle",
     "verify_consistency",
     "verify_inclusion",
 ]

@@ -1,71 +1,27 @@
-"""``keyledger-client``: log in, check and activate the license, and run a program while it is valid.
+"""``keyledger-client``: log in, check and activate the license, run a program while it is valid, and
+list, run, sign vendor plugins (``plugins``).
 
 Exit codes: 0 done; 1 failed (one line on stderr says why); 3 the license stopped being valid or the
 session ended while ``run`` was running; otherwise ``run`` passes on the program's own exit code."""
 
 from __future__ import annotations
 
-import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Annotated
 
-import httpx
 import typer
-from rich.console import Console
 
 from keyledger_client import messages
-from keyledger_client.client import KeyledgerClient
-from keyledger_client.errors import KeyledgerError, NotLoggedIn
+from keyledger_client.console import Options, err, open_client, out, reporting
+from keyledger_client.errors import NotLoggedIn
 from keyledger_client.launcher import Watch, launch
 from keyledger_client.logs import setup_logging
+from keyledger_client.plugin_cli import plugins
 from keyledger_client.state import StateFile, default_home
-from keyledger_client.types import Callbacks
 from keyledger_client.views import account_devices_table, device_table, status_table
 
-log = logging.getLogger("keyledger_client.cli")
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Keyledger desktop client.")
-
-
-@dataclass
-class Options:
-    app_id: str
-    verbose: bool = False
-    transport: httpx.BaseTransport | None = None  # tests pass a mock through ``CliRunner.invoke(obj=...)``
-
-
-def out() -> Console:
-    return Console(highlight=False, soft_wrap=True)
-
-
-def err() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)  # a message stays on one line
-
-
-@contextmanager
-def reporting(server: str | None = None) -> Iterator[None]:
-    """SDK errors become one clear line and exit code 1; anything unexpected is logged in full."""
-    try:
-        yield
-    except KeyledgerError as error:
-        log.info("command failed: %s: %s", type(error).__name__, error)
-        err().print(f"[red]✗[/red] {messages.for_error(error, server)}")
-        raise typer.Exit(1) from None
-    except (typer.Exit, typer.Abort):
-        raise
-    except Exception as error:
-        log.exception("unexpected error")
-        err().print(f"[red]✗[/red] unexpected error ({type(error).__name__}); details in the client log")
-        raise typer.Exit(1) from None
-
-
-def open_client(
-    ctx: typer.Context, server: str | None = None, callbacks: Callbacks | None = None
-) -> KeyledgerClient:
-    options: Options = ctx.obj
-    return KeyledgerClient(server, app_id=options.app_id, transport=options.transport, callbacks=callbacks)
+app.add_typer(plugins, name="plugins")
 
 
 @app.callback()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,11 +14,18 @@ from typing import Any
 import httpx
 from keyring.backend import KeyringBackend
 
+from keyledger_client.crash_handler import collect_faults
+from keyledger_client.crash_reports import CRASHES_FOLDER, CrashReport, CrashStore
 from keyledger_client.credentials import SecretStore
 from keyledger_client.errors import NotLoggedIn
 from keyledger_client.fingerprint import Readers, application_salt
 from keyledger_client.heartbeat import HeartbeatThread
 from keyledger_client.licensing import Licensing
+from keyledger_client.plugin_api import ConfigValue
+from keyledger_client.plugin_sources import PLUGINS_FOLDER, FolderSource, PluginSource
+from keyledger_client.plugins import Plugins
+from keyledger_client.redaction import Redactor
+from keyledger_client.sandbox import PluginLimits
 from keyledger_client.session import LoginResult, Session, parse_time
 from keyledger_client.state import LocalState, StateFile, default_home
 from keyledger_client.transport import DEFAULT_TIMEOUT_S, Api
@@ -53,10 +61,16 @@ class KeyledgerClient:
         ledger_key: str | None = None,
         client_version: str = VERSION,
         timeout: float = DEFAULT_TIMEOUT_S,
+        plugin_keys: Sequence[str] = (),
+        plugin_config: Mapping[str, ConfigValue] | None = None,
+        plugin_source: PluginSource | None = None,
+        plugin_limits: PluginLimits | None = None,
     ) -> None:
         """``server`` defaults to the one of the last login; ``salt`` to one derived from ``app_id``;
-        ``ledger_key`` pins the ledger's verifier key (else it is trusted on first use)."""
-        state_file = StateFile(home or default_home(app_id))
+        ``ledger_key`` pins the ledger's verifier key (else it is trusted on first use); ``plugin_keys``
+        pins the vendor's plugin signing keys, ``plugin_config`` is what plugins read with ``config``."""
+        self.home = home or default_home(app_id)
+        state_file = StateFile(self.home)
         state = state_file.load()
         url = (server or state.server or "").rstrip("/")
         if not url:
@@ -80,6 +94,15 @@ class KeyledgerClient:
         self.witness = Witness(self.session, pinned_key=ledger_key) if witness else None
         self.licensing = Licensing(self.session, clock, self.callbacks, self.witness, client_version)
         self._heartbeats: HeartbeatThread | None = None
+        self.plugins = Plugins(
+            plugin_source or FolderSource(self.home / PLUGINS_FOLDER),
+            plugin_keys,
+            status=self.status,
+            config=plugin_config,
+            on_notice=self.callbacks.on_plugin_notice,
+            limits=plugin_limits,
+        )
+        self.crash_reports = CrashStore(self.home / CRASHES_FOLDER)
 
     @property
     def state(self) -> LocalState:
@@ -158,6 +181,24 @@ class KeyledgerClient:
         if self._heartbeats is not None:
             self._heartbeats.stop()
             self._heartbeats = None
+
+    def pending_crash_reports(self) -> list[CrashReport]:
+        """Reports of earlier crashes (faults included) waiting for the application's decision."""
+        collect_faults(self.home)
+        return self.crash_reports.pending()
+
+    def send_crash_report(self, report: CrashReport) -> int:
+        """Sends a report the user agreed to send (redacted once more); deleted here after a 2xx."""
+        self.session.require()
+        body = report.body(Redactor([self.state.username] if self.state.username else []))
+        answer = self.session.tokens.authorized(
+            "POST", "/client/crash-reports", json=body, headers={"Idempotency-Key": report.report_id}
+        )
+        self.crash_reports.delete(report.report_id)
+        return int(answer.get("position", 0))
+
+    def discard_crash_report(self, report: CrashReport) -> None:
+        self.crash_reports.delete(report.report_id)
 
     def close(self) -> None:
         """Stops the heartbeats and the HTTP connections; the session stays remembered."""

@@ -18,7 +18,18 @@ KeyledgerError
 ├── NoDeviceIdentity           not one hardware identifier of this machine is readable
 ├── KeyringUnavailable         no secure OS credential store: never falls back to plaintext
 ├── LeaseRejected              a lease whose signature, audience, type or device does not verify
-└── WitnessAlarm               the ledger's history is not consistent with a checkpoint seen before
+├── WitnessAlarm               the ledger's history is not consistent with a checkpoint seen before
+└── PluginError                a plugin could not be found, was refused, or failed; the host goes on
+    ├── PluginNotFound             no bundle of that name, or no such entry point in its manifest
+    ├── PluginRefused              refused before any line of it runs
+    │   ├── PluginSignatureRejected    unsigned, signed by a key not pinned, re-signed or altered
+    │   ├── PluginMalformed            not a bundle; a manifest or a source that breaks the rules
+    │   └── PluginNotEntitled          the license is not valid, or its tier is below the plugin's
+    └── PluginFailed               a call that started and was stopped or failed (``plugin``, ``entry``)
+        ├── PluginBudgetExceeded       it ran out of its instruction budget
+        ├── PluginTimeout              it ran past its wall-clock timeout
+        ├── PluginMemoryExceeded       it asked for more than its memory cap
+        └── PluginRuntimeError         a Lua error: a bug, a forbidden name, a stack overflow
 """
 
 from __future__ import annotations
@@ -111,6 +122,54 @@ class LeaseRejected(KeyledgerError):
 
 class WitnessAlarm(KeyledgerError):
     """The ledger history the server shows now does not extend the one it showed before."""
+
+
+class PluginError(KeyledgerError):
+    """A plugin could not be found, was refused or failed; never a crash of the application."""
+
+
+class PluginNotFound(PluginError):
+    """No plugin of that name, or no such entry point in its manifest."""
+
+
+class PluginRefused(PluginError):
+    """Refused before any line of the plugin runs."""
+
+
+class PluginSignatureRejected(PluginRefused):
+    """Unsigned, signed by a key the application does not pin, re-signed or altered."""
+
+
+class PluginMalformed(PluginRefused):
+    """Not a plugin bundle, or a manifest or source that breaks the rules."""
+
+
+class PluginNotEntitled(PluginRefused):
+    """The license is not valid now, or its tier is below the plugin's lowest tier."""
+
+
+class PluginFailed(PluginError):
+    """A plugin call that started, then was stopped or failed."""
+
+    def __init__(self, plugin: str, entry: str, message: str) -> None:
+        super().__init__(f"plugin {plugin}.{entry}: {message}")
+        self.plugin, self.entry, self.reason = plugin, entry, message
+
+
+class PluginBudgetExceeded(PluginFailed):
+    """The call executed more Lua instructions than its budget."""
+
+
+class PluginTimeout(PluginFailed):
+    """The call ran past its wall-clock timeout."""
+
+
+class PluginMemoryExceeded(PluginFailed):
+    """The call asked for more memory than its cap."""
+
+
+class PluginRuntimeError(PluginFailed):
+    """A Lua error: a bug, a name the sandbox does not have, a stack overflow."""
 
 
 SESSION_ENDED_CODES = frozenset({"session_closed", "session_expired", "refresh_token_reused"})

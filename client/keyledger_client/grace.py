@@ -79,6 +79,7 @@ class Grace:
             lease_expires_at=lease.expires_at if lease else None,
             online=online,
             server_time=self.received.server_time if self.received else None,
+            tier=lease.tier if lease else None,
         )
 
     def _monotonic_expired(self) -> bool:

@@ -1,6 +1,7 @@
 """The signed lease a heartbeat returns: an EdDSA JWT (``typ`` lease, ``aud`` keyledger-lease) that the
 client verifies against the server's JWKS key, online and offline alike. A lease that does not verify is
-never kept."""
+never kept. An optional ``tier`` claim (``user``, ``vip``) is the license tier plugins are judged by;
+without it a valid license counts as the lowest tier."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class Lease:
     expires_at: datetime
     device_id: str
     session_id: str
+    tier: str | None = None
 
 
 def jwk_for(token: str, jwks: dict[str, Any]) -> Any:
@@ -79,6 +81,7 @@ def _lease(token: str, claims: dict[str, Any]) -> Lease:
             expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
             device_id=str(claims["did"]),
             session_id=str(claims["sid"]),
+            tier=claims["tier"] if isinstance(claims.get("tier"), str) else None,
         )
     except (TypeError, ValueError):
         raise LeaseRejected("malformed lease claims") from None

@@ -9,6 +9,9 @@ from keyledger_client.errors import (
     KeyledgerError,
     KeyringUnavailable,
     NotLoggedIn,
+    PluginError,
+    PluginFailed,
+    PluginRefused,
     ProblemError,
     RateLimited,
     ServerUnreachable,
@@ -62,6 +65,18 @@ def for_status(status: LicenseStatus) -> str:
     return BY_CODE.get(status.reason or "", f"The license is not valid ({status.reason}).")
 
 
+def for_plugin(error: PluginError) -> str:
+    """Refused (never ran), stopped (ran, then failed or hit a limit), or not found."""
+    verdict = (
+        "refused"
+        if isinstance(error, PluginRefused)
+        else "stopped"
+        if isinstance(error, PluginFailed)
+        else "not found"
+    )
+    return f"Plugin {verdict}: {error}."
+
+
 def for_error(error: KeyledgerError, server: str | None = None) -> str:
     """The line a user sees for an SDK error."""
     if isinstance(error, ServerUnreachable):
@@ -76,4 +91,4 @@ def for_error(error: KeyledgerError, server: str | None = None) -> str:
         return f"Too many attempts: try again{wait}."
     if isinstance(error, ProblemError):
         return BY_CODE.get(error.code, f"The server refused: {error.detail} ({error.code}).")
-    return f"{type(error).__name__}: {error}"
+    return for_plugin(error) if isinstance(error, PluginError) else f"{type(error).__name__}: {error}"

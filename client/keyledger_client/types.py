@@ -1,5 +1,5 @@
 """The SDK's shared vocabulary: the clock it reads, the license status it reports, the callbacks the
-application registers."""
+application registers, the notices plugins send."""
 
 from __future__ import annotations
 
@@ -44,6 +44,17 @@ class LicenseStatus:
     lease_expires_at: datetime | None
     online: bool
     server_time: datetime | None = None
+    tier: str | None = None
+    """the license tier (user, vip) when the lease says; None when it does not"""
+
+
+@dataclass(frozen=True)
+class PluginNotice:
+    """A notification a plugin asks the application to show."""
+
+    plugin: str
+    title: str
+    body: str
 
 
 @dataclass(frozen=True)
@@ -59,3 +70,6 @@ class Callbacks:
     """the ledger's history is not consistent with a checkpoint verified before"""
     on_error: Callable[[BaseException], None] | None = None
     """an unexpected error in the background (already logged); heartbeats go on"""
+    on_plugin_notice: Callable[[PluginNotice], None] | None = None
+    """a plugin's ``notify(title, body)``, on the thread running the plugin; return quickly (the time
+    counts against the plugin's timeout)"""

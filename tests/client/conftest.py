@@ -11,6 +11,7 @@ from keyledger_client import KeyledgerClient
 from keyring.backend import KeyringBackend
 
 from tests.client.fakes import READERS, SERVER, FakeClock, FakeServer, MemoryKeyring
+from tests.client.vendor import Harness
 
 MakeClient = Callable[..., KeyledgerClient]
 
@@ -72,3 +73,9 @@ def make_client(
     yield make
     for client in made:
         client.close()
+
+
+@pytest.fixture
+def harness() -> Harness:
+    """A vendor, an in-memory plugin source and a host that records what plugins make it do."""
+    return Harness()

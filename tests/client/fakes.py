@@ -80,6 +80,7 @@ class FakeServer:
     offline: bool = False
     banned: bool = False
     license_code: str | None = None
+    tier: str | None = None  # the lease's tier claim, when the server sends one
     license_expiry: datetime = START + timedelta(days=30)
     refresh_delay_s: float = 0.0
     offline_delay_s: float = 0.0
@@ -183,6 +184,8 @@ class FakeServer:
             "nbf": int(now.timestamp()),
             "exp": int(now.timestamp()) + self.grace_s,
         }
+        if self.tier is not None:
+            claims["tier"] = self.tier
         return jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": self.kid})
 
     def heartbeat(self, request: httpx.Request, _body: Any) -> httpx.Response:

@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import keyring
 import pytest
-from keyledger_client.cli import Options, app
+from keyledger_client.cli import app
+from keyledger_client.console import Options
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from typer.testing import CliRunner, Result
