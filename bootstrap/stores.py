@@ -31,6 +31,8 @@ class SettingsError(ValueError):
 
 
 CACHE = {"AGGREGATE_CACHE_MAXSIZE": "20000", "AGGREGATE_CACHE_FASTFORWARD": "y"}
+# PostgreSQL: concurrent saves share one transaction, one table lock and one fsync (adapters/group_commit.py).
+GROUP_COMMIT = {"APPLICATION_RECORDER_TOPIC": "adapters.group_commit:GroupCommitRecorder"}
 
 
 def private_file(data_dir: Path, name: str) -> Path:
@@ -73,6 +75,7 @@ def ledger_env(settings: Settings, *, create_tables: bool) -> dict[str, str]:
         "POSTGRES_MAX_OVERFLOW": str(settings.db_max_overflow),
         "CREATE_TABLE": create,
         **CACHE,
+        **GROUP_COMMIT,
     }
     schema = parse_qs(parsed.query).get("schema")
     if schema:
