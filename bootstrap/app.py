@@ -15,6 +15,7 @@ from adapters.limiter_redis import RedisLimiter, limiter_client
 from adapters.reachability import reachable
 from api.blocklist import Blocklist
 from api.client_address import parse_networks
+from api.fresh_state import FreshAggregates
 from api.http import assemble
 from api.ledger_log import LedgerLog
 from api.limits import Limiter, RateLimits, parse_limit
@@ -23,7 +24,7 @@ from api.readmodels import ReadModels
 from api.services import Clock, Services, WebSettings, utc_now
 from bootstrap import keys
 from bootstrap.settings import Settings
-from bootstrap.stores import build_ledger, build_presence, build_read_store, build_tree
+from bootstrap.stores import build_ledger, build_presence, build_read_store, build_tree, watch_changes
 from bootstrap.workers import Background, ClosedOnStop, build_background
 from domain.ledger.service import Ledger
 from projections import catalogue
@@ -81,6 +82,8 @@ def build_services(
     if settings.inprocess_workers or not settings.database_url:
         background += build_background(settings, ledger, catchup, presence, clock, tree=tree, notary=notary)
     metrics = Metrics()
+    fresh = FreshAggregates(ledger, watch_changes(settings, ledger))
+    ledger.change_listeners.append(fresh.forget)
     services = Services(
         web=WebSettings(settings.public_origin, settings.insecure_dev_cookies, settings.max_body_bytes),
         metrics=metrics,
@@ -95,6 +98,7 @@ def build_services(
         reads=ReadModels(store, catchup, lambda: ledger.recorder.max_notification_id() or 0),
         ledger_log=LedgerLog(tree, notary.verifier_key(), ledger),
         readiness=readiness(settings),
+        fresh=fresh,
     )
     return services, background
 

@@ -12,11 +12,13 @@ from urllib.parse import parse_qs, unquote, urlparse
 import psycopg.conninfo
 
 from adapters.advisory_lock import advisory_lock
+from adapters.change_counters import LocalChangeCounters, RedisChangeCounters
 from adapters.ledger_db import ledger_db
 from adapters.limiter_redis import limiter_client
 from adapters.merkle_store import TreeStore
 from adapters.presence import InProcessPresence, RedisPresence
 from adapters.read_store import PostgresReadStore, SqliteReadStore
+from api.fresh_state import ChangeCounters
 from bootstrap.settings import Settings
 from domain.credentials import PasswordHasher
 from domain.digests import Digests
@@ -87,6 +89,18 @@ def build_ledger(
     settings: Settings, digests: Digests, hasher: PasswordHasher, *, create_tables: bool = False
 ) -> Ledger:
     return Ledger(ledger_env(settings, create_tables=create_tables), digests=digests, hasher=hasher)
+
+
+def watch_changes(settings: Settings, ledger: Ledger) -> ChangeCounters:
+    """Change counters that every commit of ``ledger`` bumps before its command returns: in Redis (shared
+    by every process) when configured, else this process's own. Every process that writes calls this."""
+    counters: ChangeCounters = (
+        RedisChangeCounters(limiter_client(settings.redis_url))
+        if settings.redis_url
+        else LocalChangeCounters()
+    )
+    ledger.change_listeners.append(counters.bump)
+    return counters
 
 
 def postgres_conninfo(settings: Settings) -> str | None:

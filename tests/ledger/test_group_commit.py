@@ -114,9 +114,7 @@ def test_a_conflicting_save_fails_alone_and_the_others_commit_once(gated_ledger:
     }
 
 
-def test_commands_retry_their_conflicts_and_apply_exactly_once(
-    now: datetime, ctx: AuditContext
-) -> None:
+def test_commands_retry_their_conflicts_and_apply_exactly_once(now: datetime, ctx: AuditContext) -> None:
     """Sixteen commands on one account at once: each conflicting save is retried on fresh state, so the
     account ends with exactly sixteen new events and the log has no duplicates."""
     with pg_schema() as schema:
