@@ -67,18 +67,19 @@ def build_services(
     """Everything the routes need, and what the process runs beside them. Without separate worker
     processes (the embedded default, or ``KEYLEDGER_INPROCESS_WORKERS``) the workers run in this process,
     woken by each write. Tests pass a ``ledger`` over their own store and keys."""
+    background: list[Background] = []
     if ledger is None:
         digests = keys.digests(settings)
-        ledger = build_ledger(
-            settings, digests, keys.gated_hasher(settings, digests), create_tables=not settings.database_url
-        )
+        hasher = keys.pooled_hasher(settings, digests)
+        background.append(ClosedOnStop("password-hashing", hasher.close))
+        ledger = build_ledger(settings, digests, hasher, create_tables=not settings.database_url)
     store = read_store or build_read_store(settings)
     catchup = Catchup(store, catalogue.ALL, LedgerEvents(ledger))
     catchup.create_tables()
     presence, tree, notary = build_presence(settings), build_tree(ledger), keys.notary(settings)
     if not settings.database_url:  # the embedded default creates its tables; PostgreSQL: db upgrade
         tree.create_tables()
-    background: list[Background] = [ClosedOnStop("ledger-tree", tree.close)]
+    background.append(ClosedOnStop("ledger-tree", tree.close))
     if settings.inprocess_workers or not settings.database_url:
         background += build_background(settings, ledger, catchup, presence, clock, tree=tree, notary=notary)
     metrics = Metrics()
