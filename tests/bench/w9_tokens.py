@@ -36,11 +36,11 @@ from tests.bench import harness, measures, report
 from tests.bench.harness import Sample
 
 NAME = "w9"
-ROUNDS = 9
-OPERATIONS = 1_500
-WARM_UP = 200
-CALLGRIND_COUNTS = (200, 1_200)
-CALLGRIND_REPEATS = 2
+ROUNDS = harness.smoke(9, 1)
+OPERATIONS = harness.smoke(1_500, 20)
+WARM_UP = harness.smoke(200, 5)
+CALLGRIND_COUNTS = harness.smoke((200, 1_200), (5, 10))
+CALLGRIND_REPEATS = harness.smoke(2, 1)
 CALLGRIND_TIMEOUT_S = 600
 ISSUER = "keyledger"
 
