@@ -121,5 +121,5 @@ def heartbeat(body: HeartbeatRequest, request: Request, svc: AppServices) -> Hea
         next_heartbeat_s=int(NEXT_HEARTBEAT.total_seconds()),
         grace_s=int(GRACE.total_seconds()),
         lease=lease,
-        checkpoint=latest_checkpoint(svc),
+        checkpoint=latest_checkpoint(svc, recent=True),
     )
