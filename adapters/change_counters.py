@@ -5,7 +5,7 @@ changes it, read by API processes to tell whether the copy they hold is still th
 an epoch key (a random value set once) read with them, so counters that Redis lost (a restart, an expiry)
 never match a tag taken before. A bump that fails is kept and sent before the next command this process
 sends to Redis (every request sends one). ``LocalChangeCounters`` is the embedded default's: one process,
-a dict."""
+a dict. ``NoChangeCounters``: PostgreSQL without Redis, where other processes write unseen."""
 
 from __future__ import annotations
 
@@ -81,6 +81,17 @@ class LocalChangeCounters:
     def read(self, idents: Sequence[UUID]) -> list[str] | None:
         with self._lock:
             return [str(self._counts.get(ident, 0)) for ident in idents]
+
+
+class NoChangeCounters:
+    """Several processes and nothing shared to count in (PostgreSQL without Redis): no copy is ever
+    trusted, every request reads the write model."""
+
+    def bump(self, _: Sequence[UUID]) -> None:
+        return
+
+    def read(self, _: Sequence[UUID]) -> list[str] | None:
+        return None
 
 
 def _text(value: bytes | str) -> str:

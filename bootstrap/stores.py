@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 import psycopg.conninfo
 
 from adapters.advisory_lock import advisory_lock
-from adapters.change_counters import LocalChangeCounters, RedisChangeCounters
+from adapters.change_counters import LocalChangeCounters, NoChangeCounters, RedisChangeCounters
 from adapters.ledger_db import ledger_db
 from adapters.limiter_redis import limiter_client
 from adapters.merkle_store import TreeStore
@@ -93,12 +93,16 @@ def build_ledger(
 
 def watch_changes(settings: Settings, ledger: Ledger) -> ChangeCounters:
     """Change counters that every commit of ``ledger`` bumps before its command returns: in Redis (shared
-    by every process) when configured, else this process's own. Every process that writes calls this."""
-    counters: ChangeCounters = (
-        RedisChangeCounters(limiter_client(settings.redis_url))
-        if settings.redis_url
-        else LocalChangeCounters()
-    )
+    by every process) when configured; this process's own on the embedded default (SQLite, one process);
+    none on PostgreSQL without Redis (other processes' writes would go unseen: read the write model).
+    Every process that writes calls this."""
+    counters: ChangeCounters
+    if settings.redis_url:
+        counters = RedisChangeCounters(limiter_client(settings.redis_url))
+    elif settings.database_url:
+        counters = NoChangeCounters()
+    else:
+        counters = LocalChangeCounters()
     ledger.change_listeners.append(counters.bump)
     return counters
 

@@ -7,12 +7,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from uuid import UUID
 
 import redis
 
 from adapters.change_counters import LocalChangeCounters, RedisChangeCounters
 from api.fresh_state import FreshAggregates, client_state
+from bootstrap.settings import Settings
+from bootstrap.stores import watch_changes
 from domain.account import Account
 from domain.context import AuditContext
 from domain.ledger.service import Ledger
@@ -86,3 +89,11 @@ def test_redis_counters_that_were_lost_never_match_an_old_tag() -> None:
     finally:
         client.delete(f"{prefix}:epoch", f"{prefix}:{ident}")
         client.close()
+
+
+def test_postgresql_without_redis_trusts_no_copy(ledger: Ledger, tmp_path: Path) -> None:
+    """Several processes and nothing shared to count in: the counters can never be read, so every bearer
+    request reads the write model; the embedded default (one process) counts in the process."""
+    shared = Settings(data_dir=tmp_path, database_url="postgresql://127.0.0.1:5432/test")
+    assert watch_changes(shared, ledger).read([uuid.uuid4()]) is None
+    assert watch_changes(Settings(data_dir=tmp_path), ledger).read([uuid.uuid4()]) == ["0"]
