@@ -29,8 +29,9 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: install ## benchmarks (tests/bench), ratios against baselines measured in the same run
+bench: install ## benchmarks (tests/bench), ratios against baselines measured in the same run; docs/benchmarks.md
 	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.bench.doc
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -4,6 +4,7 @@ literal ``%`` means itself on both (it is escaped for psycopg here, once)."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -16,6 +17,13 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 Row = tuple[Any, ...]
+# A single-row INSERT of literal placeholders (at most ``DO NOTHING`` on a conflict): a long run of it is
+# sent as one COPY, the fastest way into PostgreSQL.
+SINGLE_ROW_INSERT = re.compile(
+    r"^INSERT INTO (?P<table>\w+) \((?P<columns>[\w, ]+)\)\s*VALUES\s*\((?:\s*\?\s*,)*\s*\?\s*\)"
+    r"(?:\s*ON CONFLICT\s*\([\w, ]+\)\s*DO NOTHING)?\s*$"
+)
+COPY_FROM_ROWS = 20
 
 
 class Tx:
@@ -33,6 +41,41 @@ class Tx:
     def many(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
             self._run.executemany(self._sql(statement), [tuple(r) for r in rows])
+
+    def batch(self, groups: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
+        if not self._postgres:
+            for statement, rows in groups:
+                self._run.executemany(statement, rows)
+            return
+        segment: list[tuple[str, Sequence[Sequence[Any]]]] = []
+        for statement, rows in groups:
+            insert = SINGLE_ROW_INSERT.match(statement) if len(rows) >= COPY_FROM_ROWS else None
+            if insert is None:
+                segment.append((statement, rows))
+                continue
+            self._pipeline(segment)
+            segment = []
+            self._copy(insert["table"], insert["columns"], statement, rows)
+        self._pipeline(segment)
+
+    def _pipeline(self, groups: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
+        if groups:
+            with self._run.connection.pipeline():
+                for statement, rows in groups:
+                    self._run.executemany(self._sql(statement), rows)
+
+    def _copy(self, table: str, columns: str, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        """COPY under a savepoint; a row already there (the INSERT would have done nothing) falls back to
+        the INSERT itself."""
+        try:
+            with (
+                self._run.connection.transaction(),
+                self._run.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.errors.UniqueViolation:
+            self._pipeline([(statement, rows)])
 
     def one(self, statement: str, params: Sequence[Any] = ()) -> Row | None:
         row: Row | None = self._run.execute(self._sql(statement), tuple(params)).fetchone()

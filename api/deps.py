@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import Depends, Request
 
 from api.client_address import client_address, limit_key
 from api.cookies import cookie_name
+from api.fresh_state import client_state
 from api.problems import ApiError
 from api.services import Services
 from api.tokens import AccessClaims, TokenRejected
@@ -77,6 +79,7 @@ class ClientPrincipal:
     account: Account
     session: Session
     claims: AccessClaims
+    suspended: frozenset[UUID] = frozenset()  # which of the account's licenses are suspended
 
     def context(self, request: Request) -> AuditContext:
         return audit_context(request, str(self.account.id))
@@ -101,16 +104,16 @@ def resolve_client(request: Request, svc: Services, *, allow_released: bool = Fa
         claims = verified[1] if verified and verified[0] == token else svc.tokens.access_claims(token, now)
     except TokenRejected:
         raise unauthorized() from None
-    session = svc.ledger.find(Session, claims.session_id)
+    state = client_state(svc.fresh, claims.session_id, claims.account_id)
+    session, account = state.session, state.account
     if session is None or session.account_id != claims.account_id or session.device_id != claims.device_id:
         raise unauthorized()
-    account = svc.ledger.account(claims.account_id)
     if account.is_banned(now):
         raise unauthorized("account_banned", "this account is banned")
     released = allow_released and session.closed_reason is CloseReason.DEVICE_RELEASED
     if not session.is_valid(now) and not released:
         raise unauthorized("session_closed", "this session has been closed")
-    return ClientPrincipal(account, session, claims)
+    return ClientPrincipal(account, session, claims, state.suspended)
 
 
 def client_principal(request: Request, svc: AppServices) -> ClientPrincipal:

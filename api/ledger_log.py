@@ -4,6 +4,8 @@ and an aggregate's sealed history. Reads only; the sealer (a worker) writes the 
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from api.event_data import event_json
 from domain.ledger.service import Ledger
 
 EXPORT_BATCH = 1000
+RECENT_S = 0.25  # how old a checkpoint a heartbeat may hand out (the sealer signs at most every 0.2 s)
 
 
 class ProofUnavailable(ValueError):
@@ -69,6 +72,8 @@ class HistoryEntry:
 class LedgerLog:
     def __init__(self, tree: SealedTree, key: VerifierKey, ledger: Ledger) -> None:
         self.tree, self.key, self.ledger = tree, key, ledger
+        self._recent: tuple[float, SignedCheckpoint | None] = (-RECENT_S, None)
+        self._lock = threading.Lock()
 
     def verifier_key(self) -> str:
         return verifier_key_text(self.key.name, self.key.public_key)
@@ -76,6 +81,20 @@ class LedgerLog:
     def checkpoint(self) -> SignedCheckpoint | None:
         with self.tree.reading() as tx:
             return self.tree.latest_checkpoint(tx)
+
+    def recent_checkpoint(self) -> SignedCheckpoint | None:
+        """The latest signed checkpoint as of at most ``RECENT_S`` ago: what every heartbeat carries, read
+        from the tree a few times a second rather than once per heartbeat (any signed checkpoint is one a
+        witness can check; the newest is served by ``/ledger/checkpoint``)."""
+        read_at, found = self._recent
+        if time.monotonic() - read_at < RECENT_S:
+            return found
+        with self._lock:
+            read_at, found = self._recent
+            if time.monotonic() - read_at >= RECENT_S:
+                found = self.checkpoint()
+                self._recent = (time.monotonic(), found)
+        return found
 
     def latest_checkpoint(self) -> str | None:
         """The latest signed checkpoint note (what a heartbeat hands to its witness), or None."""

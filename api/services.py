@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from api.blocklist import Blocklist
 from api.client_address import Network
+from api.fresh_state import FreshAggregates
 from api.ledger_log import LedgerLog
 from api.limits import RateLimits
 from api.metrics import Metrics
@@ -50,3 +51,4 @@ class Services:
     reads: ReadModels
     ledger_log: LedgerLog
     readiness: Mapping[str, Callable[[], bool]]  # each configured service beside the event store
+    fresh: FreshAggregates  # sessions, accounts and licenses as bearer requests read them

@@ -62,10 +62,16 @@ class AccessClaims:
     device_id: UUID
 
 
+VERIFIED_CACHE = 20_000
+
+
 class TokenService:
     def __init__(self, key: SigningKey, issuer: str) -> None:
         self.key = key
         self.issuer = issuer
+        # Access tokens whose signature, issuer, audience and type checked out: a token is the same bytes
+        # on every request, so its signature is checked once per process; its time is checked every time.
+        self._verified: dict[str, tuple[AccessClaims, int, int]] = {}  # claims, nbf, exp
 
     def _sign(self, claims: dict[str, Any]) -> str:
         return jwt.encode(claims, self.key.private, algorithm="EdDSA", headers={"kid": self.key.kid})
@@ -136,8 +142,16 @@ class TokenService:
             raise TokenRejected("not valid at this time")
 
     def access_claims(self, token: str, now: datetime) -> AccessClaims:
+        known = self._verified.get(token)
+        if known is not None:
+            self._check_time({"nbf": known[1], "exp": known[2]}, now)
+            return known[0]
         claims = self.verify(token, now)
         try:
-            return AccessClaims(UUID(claims["sub"]), UUID(claims["sid"]), UUID(claims["did"]))
+            found = AccessClaims(UUID(claims["sub"]), UUID(claims["sid"]), UUID(claims["did"]))
         except (ValueError, TypeError):
             raise TokenRejected("malformed subject") from None
+        if len(self._verified) >= VERIFIED_CACHE:
+            self._verified.clear()
+        self._verified[token] = (found, claims["nbf"], claims["exp"])
+        return found

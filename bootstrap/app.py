@@ -14,6 +14,7 @@ from adapters.limiter_redis import RedisLimiter, limiter_client
 from adapters.reachability import reachable
 from api.blocklist import Blocklist
 from api.client_address import parse_networks
+from api.fresh_state import FreshAggregates
 from api.http import assemble
 from api.ledger_log import LedgerLog
 from api.limits import Limiter, RateLimits, parse_limit
@@ -23,7 +24,7 @@ from api.services import Clock, Services, WebSettings, utc_now
 from bootstrap import keys
 from bootstrap.schema import read_models
 from bootstrap.settings import Settings
-from bootstrap.stores import build_ledger, build_presence, build_read_store, build_tree
+from bootstrap.stores import build_ledger, build_presence, build_read_store, build_tree, watch_changes
 from bootstrap.workers import Background, ClosedOnStop, build_background
 from domain.ledger.service import Ledger
 from projections.store import ReadStore
@@ -75,20 +76,23 @@ def build_services(
     """Everything the routes need, and what the process runs beside them. Without separate worker
     processes (the embedded default, or ``KEYLEDGER_INPROCESS_WORKERS``) the workers run in this process,
     woken by each write. Tests pass a ``ledger`` over their own store and keys."""
+    background: list[Background] = []
     if ledger is None:
         digests = keys.digests(settings)
-        ledger = build_ledger(
-            settings, digests, keys.gated_hasher(settings, digests), create_tables=not settings.database_url
-        )
+        hasher = keys.pooled_hasher(settings, digests)
+        background.append(ClosedOnStop("password-hashing", hasher.close))
+        ledger = build_ledger(settings, digests, hasher, create_tables=not settings.database_url)
     store = read_store or build_read_store(settings)
     catchup = read_models(settings, ledger, store)
     presence, tree, notary = build_presence(settings), build_tree(ledger), keys.notary(settings)
     if not settings.database_url:  # the embedded default creates its tables; PostgreSQL: db upgrade
         tree.create_tables()
-    background: list[Background] = [ClosedOnStop("ledger-tree", tree.close)]
+    background.append(ClosedOnStop("ledger-tree", tree.close))
     if settings.inprocess_workers or not settings.database_url:
         background += build_background(settings, ledger, catchup, presence, clock, tree=tree, notary=notary)
     metrics = Metrics()
+    fresh = FreshAggregates(ledger, watch_changes(settings, ledger))
+    ledger.change_listeners.append(fresh.forget)
     services = Services(
         web=web_settings(settings),
         metrics=metrics,
@@ -103,6 +107,7 @@ def build_services(
         reads=ReadModels(store, catchup, lambda: ledger.recorder.max_notification_id() or 0),
         ledger_log=LedgerLog(tree, notary.verifier_key(), ledger),
         readiness=readiness(settings),
+        fresh=fresh,
     )
     return services, background
 

@@ -22,7 +22,14 @@ from bootstrap import keys
 from bootstrap.ledger_verify import ledger_verify
 from bootstrap.schema import NotUpgraded, create_tables, read_models
 from bootstrap.settings import Settings
-from bootstrap.stores import SettingsError, build_ledger, build_presence, build_read_store, build_tree
+from bootstrap.stores import (
+    SettingsError,
+    build_ledger,
+    build_presence,
+    build_read_store,
+    build_tree,
+    watch_changes,
+)
 from bootstrap.workers import WORKER_NAMES, build_background
 from domain.context import AuditContext
 from domain.errors import DomainError
@@ -51,7 +58,9 @@ def db_upgrade(_: argparse.Namespace, settings: Settings) -> int:
 
 def ledger_for_cli(settings: Settings) -> Ledger:
     digests = keys.digests(settings)
-    return build_ledger(settings, digests, keys.argon2(settings, digests))
+    ledger = build_ledger(settings, digests, keys.argon2(settings, digests))
+    watch_changes(settings, ledger)  # bans and expiries from here reach the API processes' copies
+    return ledger
 
 
 def keys_generate(_: argparse.Namespace, settings: Settings) -> int:

@@ -9,7 +9,8 @@ from pathlib import Path
 from adapters.checkpoint_key import CHECKPOINT_KEY_FILE, generate_checkpoint_key, load_notary
 from adapters.keyfiles import INDEX_KEY_FILE, generate_index_key, load_index_key
 from adapters.notary import Notary
-from adapters.passwords import Argon2Hasher, GatedHasher, PasswordSeal
+from adapters.password_pool import Argon2Parameters, PooledHasher, default_workers
+from adapters.passwords import Argon2Hasher, PasswordSeal
 from adapters.signing_key import SIGNING_KEY_FILE, generate_signing_key, load_signing_key
 from api.tokens import SigningKey, TokenService
 from bootstrap.settings import Settings
@@ -41,9 +42,16 @@ def argon2(settings: Settings, keys: Digests) -> Argon2Hasher:
     )
 
 
-def gated_hasher(settings: Settings, keys: Digests) -> GatedHasher:
-    """The API's hasher: Argon2id, at most ``hash_concurrency`` at a time."""
-    return GatedHasher(argon2(settings, keys), settings.hash_concurrency)
+def pooled_hasher(settings: Settings, keys: Digests) -> PooledHasher:
+    """The API's hasher: Argon2id in ``hash_workers`` low-priority processes (default: the cores less
+    one), at most ``hash_concurrency`` hashes waiting or running; close it when the process stops."""
+    parameters = Argon2Parameters(
+        settings.argon2_memory_kib,
+        settings.argon2_time_cost,
+        settings.argon2_parallelism,
+        keys.key_for("password-seal"),
+    )
+    return PooledHasher(parameters, settings.hash_workers or default_workers(), settings.hash_concurrency)
 
 
 def token_service(settings: Settings) -> TokenService:

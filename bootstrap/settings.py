@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     )
     inprocess_workers: bool = False
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
-    hash_concurrency: int = Field(default=4, ge=1, le=64)
+    hash_concurrency: int = Field(default=4, ge=1, le=64)  # hashes waiting or running; beyond: 503 busy
+    hash_workers: int | None = Field(default=None, ge=1, le=64)  # hashing processes; none: cores - 1
     argon2_memory_kib: int = Field(default=65_536, ge=8_192)  # chosen by tests/bench/w7_passwords.py
     argon2_time_cost: int = Field(default=1, ge=1)  # see docs/passwords.md
     argon2_parallelism: int = Field(default=1, ge=1)

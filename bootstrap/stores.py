@@ -12,11 +12,13 @@ from urllib.parse import parse_qs, unquote, urlparse
 import psycopg.conninfo
 
 from adapters.advisory_lock import advisory_lock
+from adapters.change_counters import LocalChangeCounters, NoChangeCounters, RedisChangeCounters
 from adapters.ledger_db import ledger_db
 from adapters.limiter_redis import limiter_client
 from adapters.merkle_store import TreeStore
 from adapters.presence import InProcessPresence, RedisPresence
 from adapters.read_store import PostgresReadStore, SqliteReadStore
+from api.fresh_state import ChangeCounters
 from bootstrap.settings import Settings
 from domain.credentials import PasswordHasher
 from domain.digests import Digests
@@ -31,6 +33,8 @@ class SettingsError(ValueError):
 
 
 CACHE = {"AGGREGATE_CACHE_MAXSIZE": "20000", "AGGREGATE_CACHE_FASTFORWARD": "y"}
+# PostgreSQL: concurrent saves share one transaction, one table lock and one fsync (adapters/group_commit.py).
+GROUP_COMMIT = {"APPLICATION_RECORDER_TOPIC": "adapters.group_commit:GroupCommitRecorder"}
 
 
 def private_file(data_dir: Path, name: str) -> Path:
@@ -73,6 +77,7 @@ def ledger_env(settings: Settings, *, create_tables: bool) -> dict[str, str]:
         "POSTGRES_MAX_OVERFLOW": str(settings.db_max_overflow),
         "CREATE_TABLE": create,
         **CACHE,
+        **GROUP_COMMIT,
     }
     schema = parse_qs(parsed.query).get("schema")
     if schema:
@@ -84,6 +89,22 @@ def build_ledger(
     settings: Settings, digests: Digests, hasher: PasswordHasher, *, create_tables: bool = False
 ) -> Ledger:
     return Ledger(ledger_env(settings, create_tables=create_tables), digests=digests, hasher=hasher)
+
+
+def watch_changes(settings: Settings, ledger: Ledger) -> ChangeCounters:
+    """Change counters that every commit of ``ledger`` bumps before its command returns: in Redis (shared
+    by every process) when configured; this process's own on the embedded default (SQLite, one process);
+    none on PostgreSQL without Redis (other processes' writes would go unseen: read the write model).
+    Every process that writes calls this."""
+    counters: ChangeCounters
+    if settings.redis_url:
+        counters = RedisChangeCounters(limiter_client(settings.redis_url))
+    elif settings.database_url:
+        counters = NoChangeCounters()
+    else:
+        counters = LocalChangeCounters()
+    ledger.change_listeners.append(counters.bump)
+    return counters
 
 
 def postgres_conninfo(settings: Settings) -> str | None:

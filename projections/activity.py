@@ -59,7 +59,14 @@ SUMMARIES = {
 
 def event_type(event: Any) -> str:
     """``Aggregate.Event`` from the event's stored topic."""
-    return get_topic(type(event)).rsplit(":", 1)[-1]
+    cls: type[Any] = type(event)
+    found = _TYPE_NAMES.get(cls)
+    if found is None:
+        found = _TYPE_NAMES[cls] = get_topic(cls).rsplit(":", 1)[-1]
+    return found
+
+
+_TYPE_NAMES: dict[type[Any], str] = {}  # one topic lookup per event class
 
 
 def describe(event: Any) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from projections.base import Projection
+from projections.page_writer import PageWriter
 from projections.store import ReadStore, Tx
 
 TRACKING = "rm_tracking"
@@ -81,12 +82,15 @@ class Catchup:
     def _apply(self, behind: Sequence[Projection], batch: Sequence[tuple[int, Any]]) -> None:
         lock = self.store.dialect == "postgres"
         with self.store.transaction() as tx:
+            currents = {p.name: tracked_position(tx, p.name, lock=lock) for p in behind}
+            page = PageWriter(tx)
             for projection in behind:
-                current = tracked_position(tx, projection.name, lock=lock)
+                current = currents[projection.name]
                 for position, event in batch:
                     if position > current:
-                        projection.apply(tx, event, position)
-                advance(tx, projection.name, batch[-1][0])
+                        projection.apply(page, event, position)
+                advance(page, projection.name, batch[-1][0])
+            page.flush()
 
     def catch_up(self, limit: int = BATCH) -> int:
         """Processes until nothing is left; returns the number of events read."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psycopg
 
-from bootstrap.stores import CACHE
+from bootstrap.stores import CACHE, GROUP_COMMIT
 from domain.digests import Digests
 from domain.ledger.service import Ledger
 from tests.fakes import FastHasher, SeededEntropy
@@ -42,7 +42,11 @@ def pg_schema() -> Iterator[str]:
             conn.execute(f"DROP SCHEMA {name} CASCADE")
 
 
-def pg_env(schema: str, *, create_table: bool = True, pool_size: int = 5) -> dict[str, str]:
+def pg_env(
+    schema: str, *, create_table: bool = True, pool_size: int = 5, group_commit: bool = True
+) -> dict[str, str]:
+    """The environment ``bootstrap.stores.ledger_env`` builds for PostgreSQL (group commit on unless
+    ``group_commit`` is false: the library's own recorder, for comparison)."""
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": "test",
@@ -56,6 +60,7 @@ def pg_env(schema: str, *, create_table: bool = True, pool_size: int = 5) -> dic
         "POSTGRES_POOL_SIZE": str(pool_size),
         "CREATE_TABLE": "y" if create_table else "n",
         **CACHE,
+        **(GROUP_COMMIT if group_commit else {}),
     }
 
 

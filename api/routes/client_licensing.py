@@ -13,6 +13,7 @@ from api.problems import responses
 from api.routes.ledger import CheckpointOut, latest_checkpoint
 from api.schemas import Body, Written
 from domain.heartbeats import GRACE, NEXT_HEARTBEAT, Seen, verdict
+from domain.ledger.service import license_state_of
 
 router = APIRouter(prefix="/client", tags=["desktop licensing"])
 
@@ -85,8 +86,8 @@ def activate(
 def license_status(principal: CurrentClient, svc: AppServices) -> LicenseResponse:
     """Whether the caller's license is valid now, and why not."""
     now = svc.clock()
-    state = svc.ledger.license_state(principal.account.id, now)
     account = principal.account
+    state = license_state_of(account, principal.suspended, now)
     return LicenseResponse(
         valid=state.valid,
         code=state.code,
@@ -106,7 +107,7 @@ def heartbeat(body: HeartbeatRequest, request: Request, svc: AppServices) -> Hea
     state = verdict(
         principal.session.is_open,
         account.license_expiry,
-        lambda: svc.ledger.license_state(account.id, now),
+        lambda: license_state_of(account, principal.suspended, now),
     )
     svc.presence.touch(principal.claims.device_id, Seen(now, client_ip(request), body.client_version))
     expiry = state.expires_at.isoformat() if state.expires_at else None
@@ -120,5 +121,5 @@ def heartbeat(body: HeartbeatRequest, request: Request, svc: AppServices) -> Hea
         next_heartbeat_s=int(NEXT_HEARTBEAT.total_seconds()),
         grace_s=int(GRACE.total_seconds()),
         lease=lease,
-        checkpoint=latest_checkpoint(svc),
+        checkpoint=latest_checkpoint(svc, recent=True),
     )

@@ -108,9 +108,10 @@ def checkpoint(caller: Witness, svc: AppServices) -> CheckpointOut:
     return found
 
 
-def latest_checkpoint(svc: Services) -> CheckpointOut | None:
-    """The latest signed checkpoint as it is served (heartbeats carry it too), or None before any."""
-    found = svc.ledger_log.checkpoint()
+def latest_checkpoint(svc: Services, *, recent: bool = False) -> CheckpointOut | None:
+    """The latest signed checkpoint as it is served, or None before any; ``recent``: one at most
+    ``RECENT_S`` old (what heartbeats carry)."""
+    found = svc.ledger_log.recent_checkpoint() if recent else svc.ledger_log.checkpoint()
     if found is None:
         return None
     body = parse_checkpoint(found.note[: found.note.rfind("\n\n") + 1])

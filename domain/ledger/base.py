@@ -79,6 +79,9 @@ class LedgerBase(Application[UUID]):
         self.hasher = hasher
         self.entropy = entropy
         self.listeners: list[Callable[[int], None]] = []
+        # Told the ids of the aggregates a commit changed, before the command returns (caches of
+        # aggregates read on every request are invalidated here, in this process and beyond it).
+        self.change_listeners: list[Callable[[list[UUID]], None]] = []
 
     def new_id(self) -> UUID:
         raw = bytearray(self.entropy(16))
@@ -117,9 +120,12 @@ class LedgerBase(Application[UUID]):
         recordings = self.save(*aggregates)
         position = max((r.notification.id for r in recordings), default=None)
         if position is not None:
-            for listener in self.listeners:
+            changed = list(dict.fromkeys(r.domain_event.originator_id for r in recordings))
+            calls = [functools.partial(hear, changed) for hear in self.change_listeners]
+            calls += [functools.partial(hear, position) for hear in self.listeners]
+            for call in calls:
                 try:
-                    listener(position)
+                    call()
                 except Exception:  # the write is committed; a failing listener must not turn it into an error
                     log.exception("a ledger listener failed")
         return Written(value, position)

@@ -4,19 +4,41 @@ state recorded next to every result."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import platform
+import sqlite3
 import statistics
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-RESULTS = Path(__file__).resolve().parent / "results"
+T = TypeVar("T")
+# KEYLEDGER_BENCH_SMOKE=1: every benchmark runs end to end with tiny counts (the test suite does, so that a
+# refactor cannot silently break one); its figures mean nothing and go to KEYLEDGER_BENCH_RESULTS.
+SMOKE = os.environ.get("KEYLEDGER_BENCH_SMOKE") == "1"
+RESULTS = Path(os.environ.get("KEYLEDGER_BENCH_RESULTS") or Path(__file__).resolve().parent / "results")
+PACKAGES = (
+    "eventsourcing",
+    "psycopg",
+    "fastapi",
+    "uvicorn",
+    "redis",
+    "argon2-cffi",
+    "cryptography",
+    "nats-py",
+)
+
+
+def smoke(normal: T, tiny: T) -> T:
+    """``tiny`` in smoke mode, else ``normal``."""
+    return tiny if SMOKE else normal
 
 
 @dataclass
@@ -147,10 +169,33 @@ def previous(name: str) -> dict[str, Any] | None:
     return loaded
 
 
+def run_facts() -> dict[str, Any]:
+    """Which code ran, when, on what: the commit (and whether the tree had changes), the versions."""
+
+    def git(*args: str) -> str:
+        # git from PATH with fixed arguments: no input reaches the command line
+        done = subprocess.run(["git", *args], capture_output=True, text=True, check=False)  # noqa: S603, S607
+        return done.stdout.strip()
+
+    return {
+        "commit": git("rev-parse", "--short=12", "HEAD") or "unknown",
+        "uncommitted_changes": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "smoke": SMOKE,
+        "cores": os.cpu_count(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "packages": {name: importlib.metadata.version(name) for name in PACKAGES},
+    }
+
+
 def write(name: str, results: dict[str, Any]) -> Path:
-    RESULTS.mkdir(exist_ok=True)
+    """``results/NAME.json``: this run's figures with the facts of the run (what ``docs/benchmarks.md``
+    is generated from)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
-    path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    path.write_text(json.dumps({**results, "run": run_facts()}, indent=2) + "\n", encoding="utf-8")
     return path
 
 

@@ -56,10 +56,15 @@ from tests.stores import make_ledger, sqlite_env
 from workers import relay
 
 NAME = "w10"
-ROUNDS = 7
-MESSAGES = 20_000
-WARM_UP_MESSAGES = 1_000
-PLAN = Plan(writers=1, accounts_per_writer=560, random_ops=1_000, minimum_events=MESSAGES)
+ROUNDS = harness.smoke(7, 1)
+MESSAGES = harness.smoke(20_000, 100)
+WARM_UP_MESSAGES = harness.smoke(1_000, 10)
+PLAN = Plan(
+    writers=1,
+    accounts_per_writer=harness.smoke(560, 5),
+    random_ops=harness.smoke(1_000, 20),
+    minimum_events=MESSAGES,
+)
 SUBJECTS = f"{relay.SUBJECT_PREFIX}.>"
 ACK_TIMEOUT_S = 5.0  # as Relay.run's JetStream context
 DELIVERY_TIMEOUT_S = 60.0

@@ -1,10 +1,10 @@
-"""W1: heartbeats per second and latency at 50 concurrent clients over real HTTP (BENCHMARKS.md).
+"""W1: heartbeats per second and latency at 64 concurrent clients over real HTTP (BENCHMARKS.md).
 
 The real app (``build_services`` + ``create_app``, the embedded default: SQLite ledger and read models in
 a ``mktemp`` directory, in-process presence and projection worker, ``insecure_dev_cookies``) is served by
-uvicorn in a child process on a private loopback port. The parent logs in 50 desktop clients, each on its
+uvicorn in a child process on a private loopback port. The parent logs in 64 desktop clients, each on its
 own account with an activated license (setup goes through httpx), then sends ``POST /client/heartbeat``
-from all 50 at once, each on its own kept-alive connection: a fixed request count per round after a
+from all 64 at once, each on its own kept-alive connection: a fixed request count per round after a
 warm-up. The timed requests go through a minimal asyncio HTTP/1.1 exchange (``Connection``) rather than
 httpx, whose client side costs more CPU per request on this 2-core machine than the server's bare
 endpoint: the load generator, not the server, would have been measured. Its CPU per request is printed.
@@ -16,8 +16,8 @@ checks no token and reads nothing from the ledger. ``heartbeat ÷ bare`` is ther
 authenticating against the write model on every request (token verify, session and account load, license
 state) plus the presence write.
 
-Accounts are registered with ``tests.fakes.FastHasher`` (a SHA-256 stand-in) so that setting up 50
-clients takes milliseconds, not 50 Argon2id hashes; no heartbeat hashes a password, so the measured path
+Accounts are registered with ``tests.fakes.FastHasher`` (a SHA-256 stand-in) so that setting up 64
+clients takes milliseconds, not 64 Argon2id hashes; no heartbeat hashes a password, so the measured path
 is unchanged by it.
 """
 
@@ -57,10 +57,10 @@ from tests.bench.served import UNLIMITED_API, UNLIMITED_LOGIN, Served, serving
 from tests.fakes import FastHasher
 
 NAME = "w1"
-CLIENTS = 50
-ROUNDS = 7
-PER_CLIENT = 30  # 1,500 requests per variant per round
-WARM_UP_PER_CLIENT = 5
+CLIENTS = harness.smoke(64, 4)
+ROUNDS = harness.smoke(7, 1)
+PER_CLIENT = harness.smoke(30, 2)  # 1,920 requests per variant per round
+WARM_UP_PER_CLIENT = harness.smoke(5, 1)
 PASSWORD = "correct horse battery staple"
 BARE_PATH = "/bench/bare-heartbeat"
 HEARTBEAT_PATH = "/client/heartbeat"

@@ -6,14 +6,21 @@ in the same rounds: sqlite3 on a file in WAL mode with the default ``synchronous
 ``eventsourcing.sqlite`` connects), psycopg in autocommit from 1 and from 16 connections. Everything runs in
 a private temp directory and a private PostgreSQL schema, dropped afterwards. Passwords are hashed with
 ``tests.fakes.FastHasher``: this measures the ledger, not Argon2id.
+
+The PostgreSQL ledger runs as ``bootstrap`` builds it, with group commit (``adapters.group_commit``); in
+the same rounds a second ledger on the library's own recorder (one table lock and one fsync per command)
+runs the 16-writer mix, and the CPU time this process spends per command is recorded beside each rate:
+at 16 writers the rate is bounded by it (one interpreter lock), not by the log.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import statistics
 import tempfile
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +29,7 @@ from psycopg import sql
 
 from domain.digests import Digests
 from domain.ledger.service import Ledger
-from tests.bench import harness, report
+from tests.bench import harness, measures, report
 from tests.bench.command_mix import COMMANDS_PER_ACCOUNT, EVENTS_PER_ACCOUNT, MIX, run_mix
 from tests.bench.harness import Sample
 from tests.bench.raw_inserts import PostgresInserts, SqliteInserts, postgres_settings, sqlite_pragmas
@@ -30,12 +37,16 @@ from tests.fakes import FastHasher
 from tests.stores import PG_DSN, TEST_KEY, pg_env, pg_schema, sqlite_env
 
 NAME = "w3"
-ROUNDS = 9
+ROUNDS = harness.smoke(9, 1)
 WARM_UP_SHARE = 0.1
-SQLITE_ACCOUNTS = 80  # 1 writer: 1,600 commands a round
-PG_ACCOUNTS = {1: 30, 4: 12, 16: 4}  # per writer: 600, 960 and 1,280 commands a round
-RAW_SQLITE_ROWS = 6_000
-RAW_PG_ROWS = {1: 4_000, 16: 600}  # per client: 4,000 and 9,600 commits a round
+SQLITE_ACCOUNTS = harness.smoke(80, 2)  # 1 writer: 1,600 commands a round
+PG_ACCOUNTS = harness.smoke(
+    {1: 30, 4: 12, 16: 4}, {1: 1, 4: 1, 16: 1}
+)  # per writer: 600, 960 and 1,280 commands a round
+RAW_SQLITE_ROWS = harness.smoke(6_000, 50)
+RAW_PG_ROWS = harness.smoke(
+    {1: 4_000, 16: 600}, {1: 50, 16: 5}
+)  # per client: 4,000 and 9,600 commits a round
 WRITERS_PER_POOL = 16
 
 LABELS = {
@@ -46,6 +57,7 @@ LABELS = {
     "pg_ledger_1": "PostgreSQL ledger commands, 1 writer",
     "pg_ledger_4": "PostgreSQL ledger commands, 4 writers",
     "pg_ledger_16": "PostgreSQL ledger commands, 16 writers",
+    "pg_library_16": "PostgreSQL ledger commands, 16 writers, library recorder (no group commit)",
 }
 RATIOS = {
     "sqlite_1": ("sqlite_ledger_1", "sqlite_raw_1", "SQLite: ledger ÷ raw, 1 writer"),
@@ -55,7 +67,10 @@ RATIOS = {
     "scaling_ledger_4": ("pg_ledger_4", "pg_ledger_1", "scaling: ledger 4 ÷ 1 writer"),
     "scaling_ledger_16": ("pg_ledger_16", "pg_ledger_1", "scaling: ledger 16 ÷ 1 writer"),
     "scaling_raw_16": ("pg_raw_16", "pg_raw_1", "scaling: raw 16 ÷ 1 client"),
+    "group_commit_16": ("pg_ledger_16", "pg_library_16", "group commit ÷ library recorder, 16 writers"),
+    "library_16": ("pg_library_16", "pg_raw_16", "PostgreSQL: library recorder ÷ raw, 16 writers"),
 }
+CPU_MEASURED = ("pg_raw_1", "pg_raw_16", "pg_ledger_1", "pg_ledger_16", "pg_library_16")
 
 
 @dataclass
@@ -64,23 +79,28 @@ class Stores:
     schema: str
     sqlite_ledger: Ledger
     pg_ledger: Ledger
+    pg_library: Ledger
     sqlite_raw: SqliteInserts
     pg_raw: PostgresInserts
+    cpu: dict[str, list[float]] = field(default_factory=dict)  # process CPU seconds per operation
 
     def close(self) -> None:
         self.sqlite_ledger.close()
         self.pg_ledger.close()
+        self.pg_library.close()
         self.sqlite_raw.close()
 
 
-def open_stores(directory: Path, schema: str) -> Stores:
-    """Both ledgers (real entropy, fake hasher) and both raw baselines, on fresh storage."""
+def open_stores(directory: Path, schema: str, library_schema: str) -> Stores:
+    """The ledgers (real entropy, fake hasher) and both raw baselines, on fresh storage."""
     digests, hasher = Digests(TEST_KEY), FastHasher()
+    library_env = pg_env(library_schema, pool_size=WRITERS_PER_POOL, group_commit=False)
     return Stores(
         directory,
         schema,
         Ledger(sqlite_env(directory), digests=digests, hasher=hasher),
         Ledger(pg_env(schema, pool_size=WRITERS_PER_POOL), digests=digests, hasher=hasher),
+        Ledger(library_env, digests=digests, hasher=hasher),
         SqliteInserts(directory / "raw.sqlite3"),
         PostgresInserts(PG_DSN, schema),
     )
@@ -93,15 +113,19 @@ def variants(stores: Stores, share: float = 1.0) -> dict[str, Callable[[], Sampl
         return max(1, round(count * share))
 
     # Each ratio's two variants run next to each other (and rounds alternate direction).
-    return {
+    found: dict[str, Callable[[], Sample]] = {
         "sqlite_raw_1": lambda: stores.sqlite_raw.run(n(RAW_SQLITE_ROWS)),
         "sqlite_ledger_1": lambda: run_mix(stores.sqlite_ledger, 1, n(SQLITE_ACCOUNTS)),
         "pg_raw_1": lambda: stores.pg_raw.run(1, n(RAW_PG_ROWS[1])),
         "pg_ledger_1": lambda: run_mix(stores.pg_ledger, 1, n(PG_ACCOUNTS[1])),
         "pg_ledger_4": lambda: run_mix(stores.pg_ledger, 4, n(PG_ACCOUNTS[4])),
         "pg_ledger_16": lambda: run_mix(stores.pg_ledger, 16, n(PG_ACCOUNTS[16])),
+        "pg_library_16": lambda: run_mix(stores.pg_library, 16, n(PG_ACCOUNTS[16])),
         "pg_raw_16": lambda: stores.pg_raw.run(16, n(RAW_PG_ROWS[16])),
     }
+    for name in CPU_MEASURED:
+        found[name] = measures.with_cpu(found[name], time.process_time, stores.cpu.setdefault(name, []))
+    return found
 
 
 def events_written(stores: Stores) -> dict[str, int]:
@@ -122,7 +146,7 @@ def commands_run(runs: list[dict[str, Sample]]) -> dict[str, int]:
     total = {"sqlite": 0, "postgres": 0}
     for samples in runs:
         for name, sample in samples.items():
-            if "ledger" in name:
+            if "ledger" in name and "library" not in name:
                 total["sqlite" if name.startswith("sqlite") else "postgres"] += sample.operations
     return total
 
@@ -143,13 +167,22 @@ def store_facts(stores: Stores, runs: list[dict[str, Sample]]) -> dict[str, Any]
 
 def measure() -> tuple[list[dict[str, Sample]], list[float], dict[str, Any]]:
     """The warm-up, then the interleaved rounds, on private storage that is removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix="keyledger-bench-w3-") as tmp, pg_schema() as schema:
-        stores = open_stores(Path(tmp), schema)
+    with (
+        tempfile.TemporaryDirectory(prefix="keyledger-bench-w3-") as tmp,
+        pg_schema() as schema,
+        pg_schema() as library_schema,
+    ):
+        stores = open_stores(Path(tmp), schema, library_schema)
         try:
             print("  warm-up", flush=True)
             warm_up = {name: run() for name, run in variants(stores, WARM_UP_SHARE).items()}
+            stores.cpu.clear()
             rounds, loads = harness.interleave(variants(stores), ROUNDS)
-            return rounds, loads, store_facts(stores, [warm_up, *rounds])
+            facts = store_facts(stores, [warm_up, *rounds])
+            facts["cpu_us_per_operation"] = {
+                name: round(statistics.median(per_op) * 1e6, 1) for name, per_op in stores.cpu.items()
+            }
+            return rounds, loads, facts
         finally:
             stores.close()
 
@@ -171,6 +204,8 @@ def context(results: dict[str, Any]) -> list[str]:
         f"raw {stores['sqlite_raw_pragmas']}",
         f"events appended (expected): SQLite {events['sqlite']:,} ({expected['sqlite']:,}), "
         f"PostgreSQL {events['postgres']:,} ({expected['postgres']:,})",
+        "CPU µs of this process per operation (median of rounds): "
+        + ", ".join(f"{name} {us:,.0f}" for name, us in stores["cpu_us_per_operation"].items()),
     ]
 
 

@@ -58,13 +58,20 @@ from tests.stores import PG_DSN, make_ledger, pg_env, pg_schema, sqlite_env
 from workers.projector import POLL_INTERVAL_S, ProjectionWorker
 
 NAME = "w4"
-ROUNDS = 5
+ROUNDS = harness.smoke(5, 1)
 PAGE = BATCH
-PG_PLAN = Plan(writers=4, accounts_per_writer=690, random_ops=6_000, minimum_events=100_000)
-SQLITE_PLAN = Plan(writers=1, accounts_per_writer=560, random_ops=1_500, minimum_events=20_000)
-WARM_UP_EVENTS = 5_000
-LAG_ROUNDS = 5
-LAG_LOADS = {100: 500, 20: 100}  # commands per second: commands per round (5 s each)
+PG_PLAN = harness.smoke(
+    Plan(writers=4, accounts_per_writer=690, random_ops=6_000, minimum_events=100_000),
+    Plan(writers=1, accounts_per_writer=5, random_ops=20, minimum_events=100),
+)
+SQLITE_PLAN = harness.smoke(
+    Plan(writers=1, accounts_per_writer=560, random_ops=1_500, minimum_events=20_000),
+    Plan(writers=1, accounts_per_writer=5, random_ops=20, minimum_events=100),
+)
+WARM_UP_EVENTS = harness.smoke(5_000, 50)
+LAG_ROUNDS = harness.smoke(5, 1)
+# commands per second: commands per round (5 s each)
+LAG_LOADS = harness.smoke({100: 500, 20: 100}, {100: 20, 20: 20})
 LAG_WARM_UP = COMMANDS_PER_ACCOUNT
 CAUGHT_UP_TIMEOUT_S = 60.0
 MAX_PAGES = 10_000

@@ -42,11 +42,11 @@ from tests.stores import TEST_KEY, pg_env, pg_schema, sqlite_env
 from workers.sealer import BATCH, Sealer
 
 NAME = "w5"
-ROUNDS = 5
-SQLITE_ACCOUNTS = 25  # 1 writer: 500 commands a round
-PG_ACCOUNTS = 6  # per writer, 4 writers: 480 commands a round
+ROUNDS = harness.smoke(5, 1)
+SQLITE_ACCOUNTS = harness.smoke(25, 1)  # 1 writer: 500 commands a round
+PG_ACCOUNTS = harness.smoke(6, 1)  # per writer, 4 writers: 480 commands a round
 PG_WRITERS = 4
-EXPORT_LEAVES = 1_000_000
+EXPORT_LEAVES = harness.smoke(1_000_000, 2_000)
 ORIGIN = "bench.keyledger.example/log"
 
 LABELS = {

@@ -49,9 +49,11 @@ from tests.bench import harness, measures, report
 from tests.bench.harness import Sample
 
 NAME = "w6"
-ROUNDS = 9
-CHECKS = 8_000  # per Redis variant per round, at either concurrency (500 per thread at 16)
-IN_PROCESS_CHECKS = 48_000
+ROUNDS = harness.smoke(9, 1)
+CHECKS = harness.smoke(
+    8_000, 160
+)  # per Redis variant per round, at either concurrency (500 per thread at 16)
+IN_PROCESS_CHECKS = harness.smoke(48_000, 160)
 WARM_UP_SHARE = 0.125
 THREADS = (1, 16)
 ADDRESSES = 1_000

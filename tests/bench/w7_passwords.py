@@ -68,16 +68,16 @@ CANDIDATES: tuple[tuple[int, int], ...] = (  # (memory KiB, passes), all p=1
     (131_072, 1),
     (65_536, 3),  # RFC 9106's second recommended option's memory and passes (it says p=4)
 )
-CHOICE_ROUNDS = 7
-HASHES_PER_ROUND = 5
+CHOICE_ROUNDS = harness.smoke(7, 1)
+HASHES_PER_ROUND = harness.smoke(5, 1)
 
-ROUNDS = 7
-VERIFIES_ONE = 12  # per round on 1 thread
-VERIFIES_EACH = 6  # per thread per round at hash_concurrency threads
-LOGINS_ONE = 12
-LOGINS_EACH = 6
-HEARTBEATS = 150
-ACCOUNTS = 32
+ROUNDS = harness.smoke(7, 1)
+VERIFIES_ONE = harness.smoke(12, 1)  # per round on 1 thread
+VERIFIES_EACH = harness.smoke(6, 1)  # per thread per round at hash_concurrency threads
+LOGINS_ONE = harness.smoke(12, 1)
+LOGINS_EACH = harness.smoke(6, 1)
+HEARTBEATS = harness.smoke(150, 5)
+ACCOUNTS = harness.smoke(32, 4)
 
 
 def label(memory_kib: int, passes: int) -> str:

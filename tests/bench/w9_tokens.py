@@ -36,11 +36,11 @@ from tests.bench import harness, measures, report
 from tests.bench.harness import Sample
 
 NAME = "w9"
-ROUNDS = 9
-OPERATIONS = 1_500
-WARM_UP = 200
-CALLGRIND_COUNTS = (200, 1_200)
-CALLGRIND_REPEATS = 2
+ROUNDS = harness.smoke(9, 1)
+OPERATIONS = harness.smoke(1_500, 20)
+WARM_UP = harness.smoke(200, 5)
+CALLGRIND_COUNTS = harness.smoke((200, 1_200), (5, 10))
+CALLGRIND_REPEATS = harness.smoke(2, 1)
 CALLGRIND_TIMEOUT_S = 600
 ISSUER = "keyledger"
 
@@ -67,6 +67,7 @@ class Hs256TokenService(TokenService):
         self.secret = secret
         self.kid = kid
         self.issuer = issuer
+        self._verified = {}
 
     def _sign(self, claims: dict[str, Any]) -> str:
         return jwt.encode(claims, self.secret, algorithm="HS256", headers={"kid": self.kid})
@@ -117,7 +118,8 @@ def operations(service: TokenService) -> dict[str, Callable[[datetime], object]]
     return {
         "": lambda now: issue_and_verify(service, now),
         "_issue": lambda now: service.issue_access(CLAIMS, now),
-        "_verify": lambda now: service.access_claims(token, now),
+        # A token's first check (the signature; ``access_claims`` then remembers it for the process).
+        "_verify": lambda now: service.verify(token, now),
     }
 
 

@@ -1,4 +1,5 @@
-"""Concurrent commands racing for one device slot, one key or one username on PostgreSQL: one wins."""
+"""Concurrent commands racing for one device slot, one key or one username on PostgreSQL, sixteen writers
+at once with group commit on (``adapters.group_commit``): one wins."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, Recording
 
+from adapters.group_commit import GroupCommitRecorder
 from domain.context import AuditContext
 from domain.digests import Digests
 from domain.errors import DeviceLimitReached, DomainError, LicenseAlreadyActivated, UsernameTaken
@@ -24,7 +26,7 @@ from tests.ledger.scenarios import PASSWORD, fingerprint
 from tests.stores import TEST_KEY, pg_env, pg_schema
 
 T = TypeVar("T")
-THREADS = 8
+THREADS = 16
 ROUNDS = 200
 SMALL_ROUNDS = 40
 
@@ -57,6 +59,9 @@ def racing_ledger() -> Iterator[CountingLedger]:
         env = pg_env(schema, pool_size=THREADS)
         app = CountingLedger(env, digests=Digests(TEST_KEY), hasher=FastHasher(), entropy=SeededEntropy())
         yield app
+        recorder = app.recorder
+        assert isinstance(recorder, GroupCommitRecorder)
+        assert max(recorder.batches) > 1, "the racers never shared a group commit"
         app.close()
 
 
@@ -86,7 +91,8 @@ def split(outcomes: list[T | DomainError], loss: type[DomainError]) -> tuple[lis
 def test_one_free_slot_has_exactly_one_winner(
     racing_ledger: CountingLedger, now: datetime, ctx: AuditContext
 ) -> None:
-    """Eight devices racing for an account's one free slot: one binds, seven get DeviceLimitReached."""
+    """Sixteen devices racing for an account's one free slot: one binds, fifteen get
+    DeviceLimitReached."""
     with ThreadPoolExecutor(THREADS) as pool:
         for round_ in range(ROUNDS):
             account = racing_ledger.register(f"racer{round_}", PASSWORD, Role.USER, now, ctx).value
@@ -107,8 +113,11 @@ def test_one_free_slot_has_exactly_one_winner(
 def test_one_key_has_exactly_one_activation(
     racing_ledger: CountingLedger, now: datetime, ctx: AuditContext
 ) -> None:
-    """Eight accounts racing to activate one key: one gets its time, seven get LicenseAlreadyActivated."""
-    accounts = [racing_ledger.register(f"racer{i}", PASSWORD, Role.USER, now, ctx).value for i in range(8)]
+    """Sixteen accounts racing to activate one key: one gets its time, fifteen get
+    LicenseAlreadyActivated."""
+    accounts = [
+        racing_ledger.register(f"racer{i}", PASSWORD, Role.USER, now, ctx).value for i in range(THREADS)
+    ]
     with ThreadPoolExecutor(THREADS) as pool:
         for round_ in range(SMALL_ROUNDS):
             issued = racing_ledger.issue_licenses(1, 30, Role.USER, 1, "", now, ctx).value[0]
@@ -128,7 +137,8 @@ def test_one_key_has_exactly_one_activation(
 def test_one_username_has_exactly_one_account(
     racing_ledger: CountingLedger, now: datetime, ctx: AuditContext
 ) -> None:
-    """Eight registrations of one username in different letter cases: one account, seven UsernameTaken."""
+    """Sixteen registrations of one username in different letter cases: one account, fifteen
+    UsernameTaken."""
     with ThreadPoolExecutor(THREADS) as pool:
         for round_ in range(SMALL_ROUNDS):
             names = [f"racer{round_}".upper() if i % 2 else f"Racer{round_}" for i in range(THREADS)]

@@ -1,0 +1,162 @@
+"""Group commit on PostgreSQL (``adapters.group_commit``): concurrent saves share one transaction, a
+conflicting save fails alone, and the others are stored exactly once with consecutive notification ids."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+
+import psycopg
+import pytest
+from eventsourcing.persistence import IntegrityError, StoredEvent
+from psycopg.rows import DictRow
+
+from adapters.group_commit import GroupCommitRecorder, _Save
+from domain.context import AuditContext
+from domain.ledger.service import Ledger
+from domain.roles import Role
+from tests.stores import PG_DSN, make_ledger, pg_env, pg_schema
+
+pytestmark = pytest.mark.postgres
+TOPIC = "tests.ledger:Stored"
+
+
+class GatedRecorder(GroupCommitRecorder):
+    """Holds its first batch until ``gate`` opens, so that the saves arriving meanwhile form one batch."""
+
+    gate = threading.Event()
+    held = threading.Event()
+
+    def _commit_batch(self, batch: list[_Save]) -> None:
+        if not self.batches:
+            self.held.set()
+            assert self.gate.wait(30)
+        super()._commit_batch(batch)
+
+
+@pytest.fixture
+def gated_ledger() -> Iterator[Ledger]:
+    with pg_schema() as schema:
+        env = {**pg_env(schema, pool_size=8), "APPLICATION_RECORDER_TOPIC": f"{__name__}:GatedRecorder"}
+        GatedRecorder.gate, GatedRecorder.held = threading.Event(), threading.Event()
+        app = make_ledger(env)
+        yield app
+        app.close()
+
+
+def stored(originator: uuid.UUID, version: int, body: bytes) -> StoredEvent:
+    return StoredEvent(originator, version, TOPIC, body)
+
+
+def rows(ledger: Ledger) -> list[dict[str, Any]]:
+    recorder = ledger.recorder
+    assert isinstance(recorder, GroupCommitRecorder)
+    table = f"{recorder.datastore.schema}.{recorder.events_table_name}"
+    with psycopg.connect(PG_DSN) as conn, conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        cur.execute(f"SELECT * FROM {table} ORDER BY notification_id")  # noqa: S608 (test's own schema)
+        found: list[DictRow] = cur.fetchall()
+    return [dict(r) for r in found]
+
+
+def queued(recorder: GroupCommitRecorder, count: int) -> None:
+    deadline = time.monotonic() + 30
+    while len(recorder._queue) < count:
+        assert time.monotonic() < deadline, "the saves never queued"
+        time.sleep(0.005)
+
+
+def test_a_conflicting_save_fails_alone_and_the_others_commit_once(gated_ledger: Ledger) -> None:
+    """In one batch, a save racing an earlier save of the batch and a save of a version already stored
+    get IntegrityError; every other save is stored exactly once, with consecutive ids."""
+    recorder = gated_ledger.recorder
+    assert isinstance(recorder, GroupCommitRecorder)
+    x, y, w, e, f, z = (uuid.uuid4() for _ in range(6))
+    GatedRecorder.gate.set()
+    recorder.insert_events([stored(e, 1, b'{"n":"e1"}')])  # stored before
+    GatedRecorder.gate.clear()
+    GatedRecorder.held.clear()
+    recorder.batches.clear()
+    saves: list[Sequence[StoredEvent]] = [
+        [stored(x, 1, b'{"n":"x1 first"}')],
+        [stored(x, 1, b'{"n":"x1 second"}')],  # conflicts with the save before it in the batch
+        [stored(y, 1, b'{"n":"y1"}'), stored(w, 1, b'{"n":"w1"}')],
+        [stored(f, 1, b'{"n":"f1"}'), stored(e, 1, b'{"n":"e1 again"}')],  # e v1 is stored already
+        [stored(f, 1, b'{"n":"f1 ok"}')],  # free: the save above that named f was refused whole
+    ]
+    with ThreadPoolExecutor(len(saves) + 1) as pool:
+        leader = pool.submit(recorder.insert_events, [stored(z, 1, b'{"n":"z1"}')])
+        assert GatedRecorder.held.wait(30), "the first batch never reached the gate"
+        futures: list[Future[Sequence[int] | None]] = []
+        for index, events in enumerate(saves):
+            futures.append(pool.submit(recorder.insert_events, events))
+            queued(recorder, index + 1)
+        GatedRecorder.gate.set()
+        assert leader.result(30)
+        outcomes = [f_.exception(30) or f_.result() for f_ in futures]
+    assert recorder.batches == [1, len(saves)]
+    assert isinstance(outcomes[1], IntegrityError)
+    assert isinstance(outcomes[3], IntegrityError)
+    ids = [i for o in (outcomes[0], outcomes[2], outcomes[4]) for i in o]  # type: ignore[union-attr]
+    assert ids == list(range(ids[0], ids[0] + 4)), "one transaction's ids are consecutive"
+    by_key = {(r["originator_id"], r["originator_version"]): bytes(r["state"]) for r in rows(gated_ledger)}
+    assert by_key == {
+        (e, 1): b'{"n":"e1"}',
+        (z, 1): b'{"n":"z1"}',
+        (x, 1): b'{"n":"x1 first"}',
+        (y, 1): b'{"n":"y1"}',
+        (w, 1): b'{"n":"w1"}',
+        (f, 1): b'{"n":"f1 ok"}',
+    }
+
+
+def test_commands_retry_their_conflicts_and_apply_exactly_once(now: datetime, ctx: AuditContext) -> None:
+    """Sixteen commands on one account at once: each conflicting save is retried on fresh state, so the
+    account ends with exactly sixteen new events and the log has no duplicates."""
+    with pg_schema() as schema:
+        ledger = make_ledger(pg_env(schema, pool_size=16))
+        try:
+            account = ledger.register("crowd", "correct horse", Role.USER, now, ctx).value
+            limits = list(range(2, 18))
+            barrier = threading.Barrier(len(limits))
+
+            def set_limit(limit: int) -> int | None:
+                barrier.wait()
+                return ledger.set_device_limit(account, limit, now, ctx).position
+
+            with ThreadPoolExecutor(len(limits)) as pool:
+                positions = list(pool.map(set_limit, limits))
+            events = [r for r in rows(ledger) if r["originator_id"] == account]
+            assert len(positions) == len(set(positions)) == len(limits)
+            assert [r["originator_version"] for r in events] == list(range(1, len(limits) + 2))
+            recorder = ledger.recorder
+            assert isinstance(recorder, GroupCommitRecorder)
+            assert max(recorder.batches) > 1, "the commands never shared a batch"
+        finally:
+            ledger.close()
+
+
+def test_a_failed_batch_commits_each_save_alone(gated_ledger: Ledger) -> None:
+    """When the batch's transaction fails for another reason, each save is committed on its own: the
+    good ones are stored once, the conflicting one fails."""
+    recorder = gated_ledger.recorder
+    assert isinstance(recorder, GroupCommitRecorder)
+    GatedRecorder.gate.set()
+    a, b = uuid.uuid4(), uuid.uuid4()
+    recorder.insert_events([stored(b, 1, b'{"n":"b1"}')])
+
+    def broken(_batch: list[_Save]) -> None:
+        raise psycopg.OperationalError("the connection dropped")
+
+    recorder._commit_batch = broken  # type: ignore[method-assign,assignment]
+    assert recorder.insert_events([stored(a, 1, b'{"n":"a1"}')])
+    with pytest.raises(IntegrityError):
+        recorder.insert_events([stored(b, 1, b'{"n":"b1 again"}')])
+    assert [(r["originator_id"], bytes(r["state"])) for r in rows(gated_ledger)] == [
+        (b, b'{"n":"b1"}'),
+        (a, b'{"n":"a1"}'),
+    ]
