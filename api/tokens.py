@@ -135,7 +135,7 @@ class TokenService:
 
     @staticmethod
     def _check_time(claims: dict[str, Any], now: datetime) -> None:
-        times = (claims["nbf"], claims["exp"], claims["iat"])
+        times = (claims["nbf"], claims["exp"], claims.get("iat", 0))
         if not all(isinstance(t, int | float) and not isinstance(t, bool) for t in times):
             raise TokenRejected("time claims are not numbers")
         if not claims["nbf"] <= now.timestamp() < claims["exp"]:

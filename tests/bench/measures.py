@@ -35,8 +35,10 @@ def latency_ms(samples: list[Sample], share: float) -> float:
 
 
 def cpu_ratio(per_op: dict[str, list[float]], numerator: str, denominator: str) -> dict[str, Any]:
-    """CPU time per operation, ``numerator`` ÷ ``denominator``, per round; median, min and max."""
-    ratios = [a / b for a, b in zip(per_op[numerator], per_op[denominator], strict=True)]
+    """CPU time per operation, ``numerator`` ÷ ``denominator``, per round; median, min and max. A round
+    whose baseline used no measurable CPU (a clock tick is 10 ms: smoke runs) gives no ratio."""
+    pairs = zip(per_op[numerator], per_op[denominator], strict=True)
+    ratios = [a / b for a, b in pairs if b > 0] or [float("nan")]
     return {
         "numerator": numerator,
         "denominator": denominator,
