@@ -147,9 +147,12 @@ class TokenService:
             self._check_time({"nbf": known[1], "exp": known[2]}, now)
             return known[0]
         claims = self.verify(token, now)
+        ids = (claims["sub"], claims["sid"], claims["did"])
+        if not all(isinstance(value, str) for value in ids):
+            raise TokenRejected("malformed subject")
         try:
-            found = AccessClaims(UUID(claims["sub"]), UUID(claims["sid"]), UUID(claims["did"]))
-        except (ValueError, TypeError):
+            found = AccessClaims(UUID(ids[0]), UUID(ids[1]), UUID(ids[2]))
+        except ValueError:
             raise TokenRejected("malformed subject") from None
         if len(self._verified) >= VERIFIED_CACHE:
             self._verified.clear()
