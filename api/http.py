@@ -11,11 +11,13 @@ from fastapi.staticfiles import StaticFiles
 
 from api import metrics as metrics_routes
 from api.body_limit import BodyLimitMiddleware
-from api.deps import limit_requests, refuse_blocked
+from api.deps import refuse_blocked
 from api.errors import install_error_handlers
+from api.machine_auth import limit_requests
 from api.metrics import MetricsMiddleware
 from api.request_ids import RequestIdMiddleware
 from api.routes import (
+    admin_api_keys,
     admin_devices,
     admin_ip_blocks,
     admin_licenses,
@@ -52,6 +54,7 @@ ROUTERS = (
     admin_devices,
     admin_sessions,
     admin_ip_blocks,
+    admin_api_keys,
     dashboard,
     audit,
     ledger_routes,

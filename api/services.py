@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from api.api_key_usage import KeyUsage
 from api.blocklist import Blocklist
 from api.client_address import Network
 from api.ledger_log import LedgerLog
@@ -48,3 +49,4 @@ class Services:
     reads: ReadModels
     ledger_log: LedgerLog
     readiness: Mapping[str, Callable[[], bool]]  # each configured service beside the event store
+    key_usage: KeyUsage

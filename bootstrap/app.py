@@ -13,6 +13,7 @@ from adapters.event_source import LedgerEvents
 from adapters.limiter_memory import InProcessLimiter
 from adapters.limiter_redis import RedisLimiter, limiter_client
 from adapters.reachability import reachable
+from api.api_key_usage import KeyUsage
 from api.blocklist import Blocklist
 from api.client_address import parse_networks
 from api.http import assemble
@@ -81,6 +82,8 @@ def build_services(
     if settings.inprocess_workers or not settings.database_url:
         background += build_background(settings, ledger, catchup, presence, clock, tree=tree, notary=notary)
     metrics = Metrics()
+    key_usage = KeyUsage(store)
+    key_usage.create_table()
     services = Services(
         web=WebSettings(settings.public_origin, settings.insecure_dev_cookies, settings.max_body_bytes),
         metrics=metrics,
@@ -95,6 +98,7 @@ def build_services(
         reads=ReadModels(store, catchup, lambda: ledger.recorder.max_notification_id() or 0),
         ledger_log=LedgerLog(tree, notary.verifier_key(), ledger),
         readiness=readiness(settings),
+        key_usage=key_usage,
     )
     return services, background
 

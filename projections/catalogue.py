@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from projections import accounts, activity, audit_index, dashboard, devices, ip_blocks, licenses, sessions
+from projections import (
+    accounts,
+    activity,
+    api_keys,
+    audit_index,
+    dashboard,
+    devices,
+    ip_blocks,
+    licenses,
+    sessions,
+)
 from projections.base import Projection
 
 ALL: tuple[Projection, ...] = (
@@ -14,4 +24,5 @@ ALL: tuple[Projection, ...] = (
     dashboard.PROJECTION,
     activity.PROJECTION,
     audit_index.PROJECTION,
+    api_keys.PROJECTION,
 )

@@ -64,6 +64,9 @@ PINNED_EVENT_TOPICS = {
     "domain.index:IndexEntry.Claimed",
     "domain.index:IndexEntry.Repointed",
     "domain.idempotency:IdempotencyRecord.Recorded",
+    "domain.api_key:ApiKey.Created",
+    "domain.api_key:ApiKey.Revoked",
+    "domain.api_key:ApiKey.RevokedKeyUsed",
 }
 # Creation events store their aggregate's class path too (`originator_topic`).
 PINNED_AGGREGATE_TOPICS = {
@@ -75,6 +78,7 @@ PINNED_AGGREGATE_TOPICS = {
     "domain.alert:Alert",
     "domain.index:IndexEntry",
     "domain.idempotency:IdempotencyRecord",
+    "domain.api_key:ApiKey",
 }
 
 

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Header, Query, Request
 from pydantic import Field
 
 from api import lists
-from api.deps import AppServices, CurrentAdmin
+from api.deps import AppServices
 from api.listing import Listing, ListPage, page_of
+from api.machine_auth import CurrentAdmin
 from api.problems import responses
 from api.schemas import NO_NUL, AccountView, Body, Password, Reason, Username, Written
 from api.views import account_view

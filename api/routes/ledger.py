@@ -16,8 +16,9 @@ from fastapi.responses import StreamingResponse
 from keyledger_verifier import parse_checkpoint
 from pydantic import BaseModel
 
-from api.deps import AppServices, CurrentAdmin, admin_principal, resolve_client, web_principal
+from api.deps import AppServices, admin_principal, resolve_client, web_principal
 from api.ledger_log import ProofUnavailable
+from api.machine_auth import CurrentAdmin
 from api.problems import ApiError, responses
 from api.schemas import MAX_POSITION
 from api.services import Services

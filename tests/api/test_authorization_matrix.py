@@ -90,6 +90,10 @@ POST   /admin/sessions/{session_id}/revoke      cookie  401       401      403  
 GET    /admin/ip-blocks                         cookie  401       -        403  403 401    -     -       200
 POST   /admin/ip-blocks                         cookie  401       401      403  403 401    403   -       201
 DELETE /admin/ip-blocks/{ip}                    cookie  401       -        403  403 401    403   404     200
+GET    /admin/api-keys                          cookie  401       -        403  403 401    -     -       200
+POST   /admin/api-keys                          cookie  401       401      403  403 401    403   -       201
+GET    /admin/api-keys/{key_id}                 cookie  401       -        403  403 401    -     404     200
+POST   /admin/api-keys/{key_id}/revoke          cookie  401       401      403  403 401    403   404     200
 GET    /dashboard/stats                         cookie  401       -        403  403 401    -     -       200
 GET    /dashboard/activity                      cookie  401       -        403  403 401    -     -       200
 GET    /dashboard/stream                        cookie  401       -        403  403 401    -     -       200
@@ -180,6 +184,7 @@ def build_world(api: Api) -> World:
     api.ledger.activate_license(UUID(accounts["target"]), issued[4].key, now, ctx)
     api.ledger.suspend_license(issued[6].license_id, now, ctx)
     api.ledger.block_ip(BLOCKED, None, now, ctx)
+    key = api.ledger.create_api_key("matrix", ["users:read"], None, now, ctx).value
     for name in ("banned", "outlaw"):
         api.ledger.ban(UUID(accounts[name]), None, now, ctx)
     ids = {
@@ -191,6 +196,7 @@ def build_world(api: Api) -> World:
         "aggregate_id": accounts["target"],
         "outlaw": accounts["outlaw"],
         "suspended": str(issued[6].license_id),
+        "key_id": str(key.key_id),
     }
     wait_for_checkpoint(api, web["admin"])
     return World(api, web, desktop, keys, ids)
@@ -241,6 +247,8 @@ BODIES: dict[Route, Body] = {
     ("POST", "/admin/devices/{device_id}/release"): fixed({}),
     ("POST", "/admin/sessions/{session_id}/revoke"): fixed({}),
     ("POST", "/admin/ip-blocks"): fixed({"address": "192.0.2.0/24", "reason": "abuse"}),
+    ("POST", "/admin/api-keys"): fixed({"name": "store", "scopes": ["licenses:write"]}),
+    ("POST", "/admin/api-keys/{key_id}/revoke"): fixed({}),
 }
 # Routes that need their object in another state than the default one in World.ids: path parameter →
 # the World.ids entry to use instead.
@@ -262,6 +270,7 @@ MISSING = {
     "session_id": str(uuid.uuid4()),
     "ip": "192.0.2.55",
     "aggregate_id": str(uuid.uuid4()),
+    "key_id": str(uuid.uuid4()),
 }
 
 
