@@ -13,6 +13,8 @@ from api import metrics as metrics_routes
 from api.body_limit import BodyLimitMiddleware
 from api.deps import refuse_blocked
 from api.errors import install_error_handlers
+from api.idempotency import IdempotencyMiddleware, IdempotentReplay, idempotency, replay_response
+from api.idempotency_doc import document
 from api.machine_auth import limit_requests
 from api.metrics import MetricsMiddleware
 from api.request_ids import RequestIdMiddleware
@@ -73,7 +75,7 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 def assemble(svc: Services, lifespan: Lifespan) -> FastAPI:
     """The Keyledger API over ``svc``; ``lifespan`` starts and stops what the process runs beside it."""
     app = FastAPI(
-        dependencies=[Depends(refuse_blocked), Depends(limit_requests)],
+        dependencies=[Depends(refuse_blocked), Depends(limit_requests), Depends(idempotency)],
         title="Keyledger",
         version="0.1.0",
         description="Event-sourced software licensing ledger.",
@@ -82,9 +84,12 @@ def assemble(svc: Services, lifespan: Lifespan) -> FastAPI:
     app.state.services = svc
     app.state.metrics = svc.metrics
     install_error_handlers(app)
+    app.add_exception_handler(IdempotentReplay, replay_response)
+    document(app)
     for module in ROUTERS:
         app.include_router(module.router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
+    app.add_middleware(IdempotencyMiddleware, store=svc.idempotency, clock=svc.clock)
     app.add_middleware(BodyLimitMiddleware, max_bytes=svc.web.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=svc.metrics)

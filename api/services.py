@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from api.api_key_usage import KeyUsage
 from api.blocklist import Blocklist
 from api.client_address import Network
+from api.idempotency_store import IdempotencyStore
+from api.integrations import Integrations
 from api.ledger_log import LedgerLog
 from api.limits import RateLimits
 from api.metrics import Metrics
@@ -50,3 +52,5 @@ class Services:
     ledger_log: LedgerLog
     readiness: Mapping[str, Callable[[], bool]]  # each configured service beside the event store
     key_usage: KeyUsage
+    idempotency: IdempotencyStore
+    integrations: Integrations

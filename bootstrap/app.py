@@ -13,16 +13,18 @@ from adapters.event_source import LedgerEvents
 from adapters.limiter_memory import InProcessLimiter
 from adapters.limiter_redis import RedisLimiter, limiter_client
 from adapters.reachability import reachable
+from adapters.response_seal import AeadSeal
 from api.api_key_usage import KeyUsage
 from api.blocklist import Blocklist
 from api.client_address import parse_networks
 from api.http import assemble
+from api.idempotency_store import IdempotencyStore
 from api.ledger_log import LedgerLog
 from api.limits import Limiter, RateLimits, parse_limit
 from api.metrics import Metrics
 from api.readmodels import ReadModels
 from api.services import Clock, Services, WebSettings, utc_now
-from bootstrap import keys
+from bootstrap import integrations, keys
 from bootstrap.settings import Settings
 from bootstrap.stores import build_ledger, build_presence, build_read_store, build_tree
 from bootstrap.workers import Background, ClosedOnStop, build_background
@@ -84,6 +86,8 @@ def build_services(
     metrics = Metrics()
     key_usage = KeyUsage(store)
     key_usage.create_table()
+    idempotency = IdempotencyStore(store, AeadSeal(ledger.digests.key_for("idempotent-responses")))
+    idempotency.create_tables()
     services = Services(
         web=WebSettings(settings.public_origin, settings.insecure_dev_cookies, settings.max_body_bytes),
         metrics=metrics,
@@ -99,6 +103,8 @@ def build_services(
         ledger_log=LedgerLog(tree, notary.verifier_key(), ledger),
         readiness=readiness(settings),
         key_usage=key_usage,
+        idempotency=idempotency,
+        integrations=integrations.integrations(settings, ledger.digests),
     )
     return services, background
 

@@ -43,3 +43,10 @@ class Settings(BaseSettings):
     argon2_parallelism: int = Field(default=1, ge=1)
     ledger_origin: str = Field(default="keyledger.local/ledger", pattern=r"^[^\s+]+$")
     checkpoint_signer_key: SecretStr | None = None
+    webhook_allow_networks: list[str] = Field(
+        default_factory=list,
+        description="CIDRs webhooks may call although private, loopback or link-local (default: none)",
+    )
+    smtp_url: SecretStr | None = Field(default=None, description="smtp[+starttls]://[user:pass@]host[:port]")
+    alert_email_from: str = "keyledger@localhost"
+    alert_email_to: list[str] = Field(default_factory=list, description="admin addresses alerts go to")

@@ -10,6 +10,7 @@ DomainError
 │   ├── LicenseNotActivatable
 │   ├── IdempotencyKeyReused
 │   ├── ApiKeyRevoked
+│   ├── EndpointRemoved
 │   └── ConcurrencyExhausted
 └── AuthenticationFailed      the caller is not (or no longer) who it claims
     ├── InvalidCredentials
@@ -75,6 +76,10 @@ class IdempotencyKeyReused(Conflict):
 
 class ApiKeyRevoked(Conflict):
     code = "api_key_revoked"
+
+
+class EndpointRemoved(Conflict):
+    code = "webhook_removed"
 
 
 class ConcurrencyExhausted(Conflict):

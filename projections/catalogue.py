@@ -5,6 +5,7 @@ from __future__ import annotations
 from projections import (
     accounts,
     activity,
+    alerts,
     api_keys,
     audit_index,
     dashboard,
@@ -12,6 +13,7 @@ from projections import (
     ip_blocks,
     licenses,
     sessions,
+    webhooks,
 )
 from projections.base import Projection
 
@@ -25,4 +27,6 @@ ALL: tuple[Projection, ...] = (
     activity.PROJECTION,
     audit_index.PROJECTION,
     api_keys.PROJECTION,
+    webhooks.PROJECTION,
+    alerts.PROJECTION,
 )

@@ -14,6 +14,7 @@ from domain.ledger.devices import DeviceCommands
 from domain.ledger.licenses import LicenseCommands
 from domain.ledger.policies import PolicyCommands
 from domain.ledger.sessions import SessionCommands
+from domain.ledger.webhooks import WebhookCommands
 from domain.license import License
 
 
@@ -25,6 +26,7 @@ class Ledger(
     AddressCommands,
     PolicyCommands,
     ApiKeyCommands,
+    WebhookCommands,
 ):
     """Commands return ``Written`` (their result and the notification id they produced)."""
 
