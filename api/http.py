@@ -19,12 +19,14 @@ from api.machine_auth import limit_requests
 from api.metrics import MetricsMiddleware
 from api.request_ids import RequestIdMiddleware
 from api.routes import (
+    admin_alerts,
     admin_api_keys,
     admin_devices,
     admin_ip_blocks,
     admin_licenses,
     admin_sessions,
     admin_users,
+    admin_webhooks,
     audit,
     client_auth,
     client_devices,
@@ -57,6 +59,8 @@ ROUTERS = (
     admin_sessions,
     admin_ip_blocks,
     admin_api_keys,
+    admin_webhooks,
+    admin_alerts,
     dashboard,
     audit,
     ledger_routes,

@@ -29,7 +29,7 @@ from bootstrap.settings import Settings
 from bootstrap.stores import build_ledger, build_presence, build_read_store, build_tree
 from bootstrap.workers import Background, ClosedOnStop, build_background
 from domain.ledger.service import Ledger
-from projections import catalogue
+from projections import catalogue, deliveries
 from projections.runner import Catchup
 from projections.store import ReadStore
 
@@ -88,6 +88,8 @@ def build_services(
     key_usage.create_table()
     idempotency = IdempotencyStore(store, AeadSeal(ledger.digests.key_for("idempotent-responses")))
     idempotency.create_tables()
+    with store.transaction() as tx:  # the delivery log the webhook worker writes, read by the API
+        deliveries.create_tables(tx)
     services = Services(
         web=WebSettings(settings.public_origin, settings.insecure_dev_cookies, settings.max_body_bytes),
         metrics=metrics,

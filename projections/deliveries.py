@@ -58,7 +58,7 @@ def set_endpoint(tx: Tx, endpoint_id: str, types: list[str] | None, active: bool
     """Adds or updates an endpoint (``types`` None: keep them)."""
     tx.execute(
         f"INSERT INTO {ENDPOINTS} (id, event_types, active) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-        f" event_types = CASE WHEN ? THEN excluded.event_types ELSE {ENDPOINTS}.event_types END,"
+        f" event_types = CASE WHEN ? = 1 THEN excluded.event_types ELSE {ENDPOINTS}.event_types END,"
         " active = excluded.active",
         [endpoint_id, " ".join(types or []), int(active), int(types is not None)],
     )

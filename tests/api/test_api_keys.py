@@ -20,6 +20,7 @@ from tests.api.embedded import sqlite_api
 from tests.api.harness import Api, web_session
 from tests.api.test_authorization_matrix import (
     BODIES,
+    HOOK_SETTINGS,
     MISSING,
     ROWS,
     STREAMS,
@@ -52,7 +53,7 @@ def api(tmp_path: Path, now: datetime) -> Iterator[Api]:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     from tests.conftest import NOW  # noqa: PLC0415 -- the shared clock of the suite
 
-    with sqlite_api(tmp_path_factory.mktemp("scopes"), NOW) as running:
+    with sqlite_api(tmp_path_factory.mktemp("scopes"), NOW, **HOOK_SETTINGS) as running:
         yield build_world(running)
 
 

@@ -18,7 +18,16 @@ from api.idempotency import applies
 from domain.roles import Role
 from tests.api.embedded import sqlite_api
 from tests.api.harness import Api, services_of, web_session
-from tests.api.test_authorization_matrix import BODIES, ROWS, TARGETS, World, app_of, build_world, headers_for
+from tests.api.test_authorization_matrix import (
+    BODIES,
+    HOOK_SETTINGS,
+    ROWS,
+    TARGETS,
+    World,
+    app_of,
+    build_world,
+    headers_for,
+)
 
 WRITES = [route for route in ROWS if applies(*route)]
 # A replay is served only to a caller who still authenticates: after logout the credential is gone.
@@ -37,7 +46,7 @@ def send(world: World, route: tuple[str, str], key: str, query: dict[str, str] |
 
 @pytest.fixture
 def world(tmp_path: Path, now: datetime) -> Iterator[World]:
-    with sqlite_api(tmp_path, now) as api:
+    with sqlite_api(tmp_path, now, **HOOK_SETTINGS) as api:
         yield build_world(api)
 
 
