@@ -67,6 +67,14 @@ PINNED_EVENT_TOPICS = {
     "domain.api_key:ApiKey.Created",
     "domain.api_key:ApiKey.Revoked",
     "domain.api_key:ApiKey.RevokedKeyUsed",
+    "domain.alert:Alert.Acknowledged",
+    "domain.webhook:WebhookEndpoint.Registered",
+    "domain.webhook:WebhookEndpoint.Updated",
+    "domain.webhook:WebhookEndpoint.SecretRotated",
+    "domain.webhook:WebhookEndpoint.Disabled",
+    "domain.webhook:WebhookEndpoint.Enabled",
+    "domain.webhook:WebhookEndpoint.Removed",
+    "domain.webhook:WebhookEndpoint.ResendRequested",
 }
 # Creation events store their aggregate's class path too (`originator_topic`).
 PINNED_AGGREGATE_TOPICS = {
@@ -79,6 +87,7 @@ PINNED_AGGREGATE_TOPICS = {
     "domain.index:IndexEntry",
     "domain.idempotency:IdempotencyRecord",
     "domain.api_key:ApiKey",
+    "domain.webhook:WebhookEndpoint",
 }
 
 

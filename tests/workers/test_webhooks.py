@@ -21,6 +21,7 @@ from domain.context import AuditContext
 from domain.ledger.service import Ledger
 from domain.roles import Role
 from projections import deliveries
+from projections.pages import Order
 from projections.store import ReadStore
 from tests.api.harness import Clock
 from tests.workers.receiver import Receiver
@@ -63,13 +64,7 @@ def endpoint(ledger: Ledger, url: str, now: datetime, types: list[str] | None = 
 
 def log(store: ReadStore, endpoint_id: UUID) -> list[dict[str, Any]]:
     with store.snapshot() as tx:
-        return deliveries.log_of(tx, str(endpoint_id), deliveries_order()).rows
-
-
-def deliveries_order() -> Any:
-    from projections.pages import Order  # noqa: PLC0415
-
-    return Order("position")
+        return deliveries.log_of(tx, str(endpoint_id), Order("position")).rows
 
 
 def test_a_delivery_verifies_with_the_reference_implementation(
@@ -122,8 +117,7 @@ def test_an_endpoint_failing_for_the_whole_schedule_is_disabled(
     (row,) = log(read_store, hook)
     assert row["state"] == "failed"
     assert 20 <= row["attempts"] <= 40
-    times = [r for r in receiver.received]
-    assert times
+    assert len(receiver.received) == row["attempts"]
     found = ledger.webhook(hook)
     assert (found.enabled, found.disabled_for_failing) == (False, True)
 
