@@ -33,6 +33,8 @@ from api.routes import (
     client_licensing,
     dashboard,
     health,
+    ui_alerts,
+    ui_api_keys,
     ui_audit,
     ui_auth,
     ui_dashboard,
@@ -40,6 +42,7 @@ from api.routes import (
     ui_ip_blocks,
     ui_licenses,
     ui_users,
+    ui_webhooks,
     web_auth,
 )
 from api.routes import ledger as ledger_routes
@@ -71,6 +74,9 @@ ROUTERS = (
     ui_devices,
     ui_ip_blocks,
     ui_audit,
+    ui_alerts,
+    ui_webhooks,
+    ui_api_keys,
     metrics_routes,
 )
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]

@@ -33,6 +33,7 @@ from workers.webhook_payload import is_deliverable, mail_for, payload_for
 
 log = logging.getLogger("keyledger.webhooks")
 NAME = "webhooks"
+TRACKING = "webhook-deliveries"  # its own row in rm_tracking (not the "webhooks" read model's)
 BATCH = 200
 DUE_BATCH = 20
 INTERVAL_S = 1.0
@@ -84,24 +85,24 @@ class WebhookWorker:
         self._thread: threading.Thread | None = None
         with self.store.transaction() as tx:
             deliveries.create_tables(tx)
-            ensure_tracking(tx, NAME)
+            ensure_tracking(tx, TRACKING)
             deliveries.set_endpoint(tx, deliveries.EMAIL, ["Alert.Raised"], mailer is not None)
 
     def fan_out(self) -> int:
         """Enqueues the next batch of events for their subscribers; returns how many events it read."""
         with self.store.snapshot() as tx:
-            after = tracked_position(tx, NAME)
+            after = tracked_position(tx, TRACKING)
         batch = self.source.read(after, BATCH)
         if not batch:
             return 0
         now = text_time(self.clock())
         lock = self.store.dialect == "postgres"
         with self.store.transaction() as tx:
-            current = tracked_position(tx, NAME, lock=lock)
+            current = tracked_position(tx, TRACKING, lock=lock)
             for position, event in batch:
                 if position > current:
                     self._fan_out_one(tx, position, event, now)
-            advance(tx, NAME, batch[-1][0])
+            advance(tx, TRACKING, batch[-1][0])
         return len(batch)
 
     def _fan_out_one(self, tx: Any, position: int, event: Any, now: str) -> None:

@@ -149,6 +149,20 @@ GET    /ui/ip-blocks                            cookie  401       -        403  
 POST   /ui/ip-blocks                            cookie  401       -        403  403 401    403   -       200
 POST   /ui/ip-blocks/unblock                    cookie  401       -        403  403 401    403   -       200
 GET    /ui/audit                                cookie  401       -        403  403 401    -     -       200
+POST   /ui/users/{account_id}/grant             cookie  401       -        403  403 401    403   404     200
+GET    /ui/api-keys                             cookie  401       -        403  403 401    -     -       200
+POST   /ui/api-keys                             cookie  401       -        403  403 401    403   -       200
+POST   /ui/api-keys/{key_id}/revoke             cookie  401       -        403  403 401    403   404     200
+GET    /ui/webhooks                             cookie  401       -        403  403 401    -     -       200
+POST   /ui/webhooks                             cookie  401       -        403  403 401    403   -       200
+GET    /ui/webhooks/{endpoint_id}               cookie  401       -        403  403 401    -     404     200
+POST   /ui/webhooks/{endpoint_id}/resend        cookie  401       -        403  403 401    403   404     200
+POST   /ui/webhooks/{endpoint_id}/enable        cookie  401       -        403  403 401    403   404     200
+POST   /ui/webhooks/{endpoint_id}/disable       cookie  401       -        403  403 401    403   404     200
+POST   /ui/webhooks/{endpoint_id}/remove        cookie  401       -        403  403 401    403   404     200
+POST   /ui/webhooks/{endpoint_id}/rotate-secret cookie  401       -        403  403 401    403   404     200
+GET    /ui/alerts                               cookie  401       -        403  403 401    -     -       200
+POST   /ui/alerts/{alert_id}/acknowledge        cookie  401       -        403  403 401    403   404     200
 """
 
 Route = tuple[str, str]
@@ -289,6 +303,7 @@ TARGETS: dict[Route, dict[str, str]] = {
     ("POST", "/admin/users/{account_id}/unban"): {"account_id": "outlaw"},
     ("POST", "/admin/licenses/{license_id}/reinstate"): {"license_id": "suspended"},
     ("POST", "/admin/webhooks/{endpoint_id}/enable"): {"endpoint_id": "disabled_endpoint"},
+    ("POST", "/ui/webhooks/{endpoint_id}/enable"): {"endpoint_id": "disabled_endpoint"},
 }
 # Required query parameters, valid for the world (its ledger has sealed at least one leaf).
 QUERIES: dict[Route, Callable[[World], dict[str, str]]] = {
