@@ -2,9 +2,9 @@
 metrics) — all but ``/healthz`` and ``/readyz``, which load balancers must always reach:
 
 1. a client inside a blocked network gets 403 ``ip_blocked``;
-2. the general limit counts the request against a *verified* principal — the account of a valid access
-   token or web session — else against the client's address (IPv6 per /64; a request with no usable
-   address shares one ``ip:unknown`` window). A made-up credential buys no window of its own.
+2. the general limit counts the request against a *verified* principal — a valid API key, the account
+   of a valid access token or web session — else against the client's address (IPv6 per /64; a request
+   with no usable address shares one ``ip:unknown`` window). A made-up credential buys no window.
 
 The checks touch Redis and the ledger, so they run in the threadpool, never on the event loop."""
 
@@ -18,9 +18,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.client_address import limit_key
 from api.cookies import cookie_name
 from api.deps import bearer_or_none, client_ip
+from api.machine_auth import KEY_ACTOR_PREFIX, verified_key
 from api.problems import ApiError, problem
 from api.services import Services
 from api.tokens import TokenRejected
+from domain.api_key import TOKEN_PREFIX as API_KEY_PREFIX
 from domain.errors import DomainError
 from domain.session import SessionKind
 
@@ -38,6 +40,11 @@ def route_label(request: Request) -> str:
 def principal(request: Request, svc: Services) -> str:
     """Whom the general limit counts this request against."""
     now, token = svc.clock(), bearer_or_none(request)
+    if token is not None and token.startswith(API_KEY_PREFIX):
+        try:
+            return f"{KEY_ACTOR_PREFIX}{verified_key(request, svc, token).id}"
+        except ApiError:
+            token = None  # a key that does not verify buys no window: it counts on the address
     if token is not None:
         try:
             claims = svc.tokens.access_claims(token, now)

@@ -6,26 +6,33 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.body_limit import BodyLimitMiddleware
 from api.errors import install_error_handlers
 from api.gate import GateMiddleware
+from api.idempotency import IdempotencyMiddleware, IdempotentReplay, idempotency, replay_response
+from api.idempotency_doc import document
 from api.metrics import MetricsMiddleware
 from api.request_ids import RequestIdMiddleware
 from api.routes import (
+    admin_alerts,
+    admin_api_keys,
     admin_devices,
     admin_ip_blocks,
     admin_licenses,
     admin_sessions,
     admin_users,
+    admin_webhooks,
     audit,
     client_auth,
     client_devices,
     client_licensing,
     dashboard,
     health,
+    ui_alerts,
+    ui_api_keys,
     ui_audit,
     ui_auth,
     ui_dashboard,
@@ -33,6 +40,7 @@ from api.routes import (
     ui_ip_blocks,
     ui_licenses,
     ui_users,
+    ui_webhooks,
     web_auth,
 )
 from api.routes import ledger as ledger_routes
@@ -52,6 +60,9 @@ ROUTERS = (
     admin_devices,
     admin_sessions,
     admin_ip_blocks,
+    admin_api_keys,
+    admin_webhooks,
+    admin_alerts,
     dashboard,
     audit,
     ledger_routes,
@@ -62,6 +73,9 @@ ROUTERS = (
     ui_devices,
     ui_ip_blocks,
     ui_audit,
+    ui_alerts,
+    ui_webhooks,
+    ui_api_keys,
     metrics_routes,
 )
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -70,6 +84,7 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 def assemble(svc: Services, lifespan: Lifespan) -> FastAPI:
     """The Keyledger API over ``svc``; ``lifespan`` starts and stops what the process runs beside it."""
     app = FastAPI(
+        dependencies=[Depends(idempotency)],
         title="Keyledger",
         version="0.1.0",
         description="Event-sourced software licensing ledger.",
@@ -78,9 +93,12 @@ def assemble(svc: Services, lifespan: Lifespan) -> FastAPI:
     app.state.services = svc
     app.state.metrics = svc.metrics
     install_error_handlers(app)
+    app.add_exception_handler(IdempotentReplay, replay_response)
+    document(app)
     for module in ROUTERS:
         app.include_router(module.router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
+    app.add_middleware(IdempotencyMiddleware, store=svc.idempotency, clock=svc.clock)
     app.add_middleware(GateMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=svc.web.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, hsts=(svc.web.public_origin or "").startswith("https://"))

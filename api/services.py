@@ -6,9 +6,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from api.api_key_usage import KeyUsage
 from api.blocklist import Blocklist
 from api.client_address import Network
 from api.fresh_state import FreshAggregates
+from api.idempotency_store import IdempotencyStore
+from api.integrations import Integrations
 from api.ledger_log import LedgerLog
 from api.limits import RateLimits
 from api.metrics import Metrics
@@ -52,3 +55,6 @@ class Services:
     ledger_log: LedgerLog
     readiness: Mapping[str, Callable[[], bool]]  # each configured service beside the event store
     fresh: FreshAggregates  # sessions, accounts and licenses as bearer requests read them
+    key_usage: KeyUsage
+    idempotency: IdempotencyStore
+    integrations: Integrations

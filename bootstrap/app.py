@@ -12,16 +12,19 @@ from fastapi import FastAPI
 from adapters.limiter_memory import InProcessLimiter
 from adapters.limiter_redis import RedisLimiter, limiter_client
 from adapters.reachability import reachable
+from adapters.response_seal import AeadSeal
+from api.api_key_usage import KeyUsage
 from api.blocklist import Blocklist
 from api.client_address import parse_networks
 from api.fresh_state import FreshAggregates
 from api.http import assemble
+from api.idempotency_store import IdempotencyStore
 from api.ledger_log import LedgerLog
 from api.limits import Limiter, RateLimits, parse_limit
 from api.metrics import Metrics
 from api.readmodels import ReadModels
 from api.services import Clock, Services, WebSettings, utc_now
-from bootstrap import keys
+from bootstrap import integrations, keys
 from bootstrap.schema import read_models
 from bootstrap.settings import Settings
 from bootstrap.stores import build_ledger, build_presence, build_read_store, build_tree, watch_changes
@@ -93,6 +96,8 @@ def build_services(
     metrics = Metrics()
     fresh = FreshAggregates(ledger, watch_changes(settings, ledger))
     ledger.change_listeners.append(fresh.forget)
+    key_usage = KeyUsage(store)
+    idempotency = IdempotencyStore(store, AeadSeal(ledger.digests.key_for("idempotent-responses")))
     services = Services(
         web=web_settings(settings),
         metrics=metrics,
@@ -108,6 +113,9 @@ def build_services(
         ledger_log=LedgerLog(tree, notary.verifier_key(), ledger),
         readiness=readiness(settings),
         fresh=fresh,
+        key_usage=key_usage,
+        idempotency=idempotency,
+        integrations=integrations.integrations(settings, ledger.digests),
     )
     return services, background
 

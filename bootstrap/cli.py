@@ -106,6 +106,20 @@ def issue_licenses(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def create_api_key(args: argparse.Namespace, settings: Settings) -> int:
+    """Creates an API key for a machine; prints its token (shown this once) on stdout."""
+    expires = datetime.fromisoformat(args.expires_at) if args.expires_at else None
+    if expires is not None and expires.tzinfo is None:
+        expires = expires.replace(tzinfo=UTC)
+    ledger = ledger_for_cli(settings)
+    try:
+        written = ledger.create_api_key(args.name, args.scope, expires, datetime.now(UTC), cli_context())
+    finally:
+        ledger.close()
+    print(written.value.token)
+    return 0
+
+
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     """Runs the API with uvicorn. On the embedded default (SQLite) it creates the tables and keys first."""
     import uvicorn  # noqa: PLC0415 -- only the serve command needs the server
@@ -200,6 +214,11 @@ def parser() -> argparse.ArgumentParser:
     issue.add_argument("--tier", default="user", help="user or vip")
     issue.add_argument("--note", default="")
     issue.set_defaults(run=issue_licenses)
+    key = admin.add_parser("create-api-key", help="create an API key; prints its token (shown once)")
+    key.add_argument("--name", required=True)
+    key.add_argument("--scope", action="append", required=True, help="e.g. licenses:write (repeatable)")
+    key.add_argument("--expires-at", default=None, help="ISO 8601 time (UTC if no offset); default never")
+    key.set_defaults(run=create_api_key)
     work = groups.add_parser("worker", help="run a worker process")
     work.add_argument("name", choices=[*WORKER_NAMES, "all"])
     work.set_defaults(run=worker)

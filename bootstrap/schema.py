@@ -11,11 +11,12 @@ from adapters import guard_rails
 from adapters.event_source import LedgerEvents
 from adapters.ledger_db import ledger_db
 from adapters.merkle_store import TREE_TABLES, TreeStore
+from api import api_key_usage, idempotency_store
 from bootstrap import keys
 from bootstrap.settings import Settings
 from bootstrap.stores import build_ledger, build_read_store, leader
 from domain.ledger.service import Ledger
-from projections import catalogue
+from projections import catalogue, deliveries
 from projections.runner import Catchup
 from projections.store import ReadStore
 
@@ -38,9 +39,22 @@ def create_tables(settings: Settings) -> None:
         try:
             upgrade_tree(ledger)
             Catchup(store, catalogue.ALL, LedgerEvents(ledger)).create_tables()
+            create_service_tables(store)
         finally:
             store.close()
             ledger.close()
+
+
+SERVICE_TABLES = ("api_key_usage", "idempotent_responses", deliveries.ENDPOINTS, deliveries.DELIVERIES)
+
+
+def create_service_tables(store: ReadStore) -> None:
+    """The API's own tables beside the read models: API-key last use, idempotent responses, and the
+    webhook worker's delivery log (the API reads it)."""
+    with store.transaction() as tx:
+        for statement in (api_key_usage.DDL, *idempotency_store.DDL):
+            tx.execute(statement)
+        deliveries.create_tables(tx)
 
 
 class NotUpgraded(RuntimeError):
@@ -53,8 +67,9 @@ def read_models(settings: Settings, ledger: Ledger, store: ReadStore) -> Catchup
     catchup = Catchup(store, catalogue.ALL, LedgerEvents(ledger))
     if not settings.database_url:
         catchup.create_tables()
+        create_service_tables(store)
         return catchup
-    missing = catchup.missing_tables()
+    missing = catchup.missing_tables(SERVICE_TABLES)
     if missing:
         raise NotUpgraded(
             f"the database is not upgraded ({', '.join(missing)} missing): run `keyledger db upgrade`"

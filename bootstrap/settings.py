@@ -49,3 +49,10 @@ class Settings(BaseSettings):
         description="CIDRs that may read /metrics without the token",
     )
     metrics_token: SecretStr | None = Field(default=None, min_length=16)
+    webhook_allow_networks: list[str] = Field(
+        default_factory=list,
+        description="CIDRs webhooks may call although private, loopback or link-local (default: none)",
+    )
+    smtp_url: SecretStr | None = Field(default=None, description="smtp[+starttls]://[user:pass@]host[:port]")
+    alert_email_from: str = "keyledger@localhost"
+    alert_email_to: list[str] = Field(default_factory=list, description="admin addresses alerts go to")

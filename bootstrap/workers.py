@@ -12,6 +12,7 @@ from adapters.jetstream import JetStreamPublisher
 from adapters.merkle_store import TreeStore
 from adapters.nats_wakeup import NatsWakeup
 from adapters.notary import Notary
+from bootstrap import integrations
 from bootstrap.settings import Settings
 from bootstrap.stores import leader
 from domain.heartbeats import Presence
@@ -22,8 +23,9 @@ from workers.policies import Policies
 from workers.projector import ProjectionWorker
 from workers.relay import STREAMS, SUBJECT_PREFIX, Relay
 from workers.sealer import Sealer
+from workers.webhooks import WebhookWorker
 
-WORKER_NAMES = ("projections", "relay", "policies", "sealer")
+WORKER_NAMES = ("projections", "relay", "policies", "sealer", "webhooks")
 
 
 class Background(Protocol):
@@ -73,7 +75,25 @@ def build_background(
     if "sealer" in names:
         sealer = Sealer(tree, notary, clock, leader=leader(settings, "sealer"))
         found += [sealer, *wakeups(settings, ledger, sealer.wake)]
+    if "webhooks" in names:
+        hooks = webhook_worker(settings, ledger, catchup, clock)
+        found += [hooks, *wakeups(settings, ledger, hooks.wake)]
     return found
+
+
+def webhook_worker(
+    settings: Settings, ledger: Ledger, catchup: Catchup, clock: Callable[[], datetime]
+) -> WebhookWorker:
+    return WebhookWorker(
+        ledger,
+        LedgerEvents(ledger),
+        catchup.store,
+        integrations.sender(settings),
+        integrations.webhook_secrets(ledger.digests).open,
+        clock,
+        mailer=integrations.mailer(settings),
+        leader=leader(settings, "webhooks"),
+    )
 
 
 def wakeups(settings: Settings, ledger: Ledger, wake: Callable[[], None]) -> list[Background]:

@@ -28,6 +28,9 @@ class Alert(Aggregate):
         window_start: datetime
         context: ContextData
 
+    class Acknowledged(Aggregate.Event):
+        context: ContextData
+
     @event(Raised)
     def __init__(
         self, kind: str, subject: str, count: int, window_start: datetime, context: ContextData
@@ -36,6 +39,7 @@ class Alert(Aggregate):
         self.subject = subject
         self.count = count
         self.window_start = window_start
+        self.acknowledged_by: str | None = None
 
     @classmethod
     def raise_alert(
@@ -59,6 +63,17 @@ class Alert(Aggregate):
             context=ctx.as_event_data(),
             timestamp=now,
         )
+
+    def acknowledge(self, now: datetime, ctx: AuditContext) -> bool:
+        """Marks the alert seen by someone; False (nothing appended) if it already was."""
+        if self.acknowledged_by is not None:
+            return False
+        self._acknowledged(context=ctx.as_event_data(), timestamp=now)
+        return True
+
+    @event(Acknowledged)
+    def _acknowledged(self, context: ContextData, timestamp: datetime) -> None:
+        self.acknowledged_by = str(context.get("actor", ""))
 
     def summary(self) -> dict[str, Any]:
         return {

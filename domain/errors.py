@@ -9,13 +9,16 @@ DomainError
 │   ├── LicenseAlreadyActivated
 │   ├── LicenseNotActivatable
 │   ├── IdempotencyKeyReused
+│   ├── ApiKeyRevoked
+│   ├── EndpointRemoved
 │   └── ConcurrencyExhausted
 └── AuthenticationFailed      the caller is not (or no longer) who it claims
     ├── InvalidCredentials
     ├── AccountBanned
     ├── SessionClosed
     ├── RefreshTokenReused
-    └── SessionExpired
+    ├── SessionExpired
+    └── ApiKeyRejected        unknown, wrong, expired or revoked API key
 """
 
 from __future__ import annotations
@@ -71,6 +74,14 @@ class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
 
 
+class ApiKeyRevoked(Conflict):
+    code = "api_key_revoked"
+
+
+class EndpointRemoved(Conflict):
+    code = "webhook_removed"
+
+
 class ConcurrencyExhausted(Conflict):
     code = "concurrent_update"
 
@@ -97,3 +108,7 @@ class RefreshTokenReused(AuthenticationFailed):
 
 class SessionExpired(AuthenticationFailed):
     code = "session_expired"
+
+
+class ApiKeyRejected(AuthenticationFailed):
+    code = "invalid_api_key"

@@ -54,6 +54,17 @@ SUMMARIES = {
     "IpAddress.Blocked": "address blocked",
     "IpAddress.Unblocked": "address unblocked",
     "Alert.Raised": "alert: {kind} ({count} in the window)",
+    "Alert.Acknowledged": "alert acknowledged",
+    "ApiKey.Created": "API key created",
+    "ApiKey.Revoked": "API key revoked",
+    "ApiKey.RevokedKeyUsed": "revoked API key presented",
+    "WebhookEndpoint.Registered": "webhook registered",
+    "WebhookEndpoint.Updated": "webhook changed",
+    "WebhookEndpoint.SecretRotated": "webhook secret rotated",
+    "WebhookEndpoint.Disabled": "webhook disabled",
+    "WebhookEndpoint.Enabled": "webhook enabled",
+    "WebhookEndpoint.Removed": "webhook removed",
+    "WebhookEndpoint.ResendRequested": "webhook delivery {position} sent again",
 }
 
 

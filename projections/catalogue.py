@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from projections import accounts, activity, audit_index, dashboard, devices, ip_blocks, licenses, sessions
+from projections import (
+    accounts,
+    activity,
+    alerts,
+    api_keys,
+    audit_index,
+    dashboard,
+    devices,
+    ip_blocks,
+    licenses,
+    sessions,
+    webhooks,
+)
 from projections.base import Projection
 
 ALL: tuple[Projection, ...] = (
@@ -14,4 +26,7 @@ ALL: tuple[Projection, ...] = (
     dashboard.PROJECTION,
     activity.PROJECTION,
     audit_index.PROJECTION,
+    api_keys.PROJECTION,
+    webhooks.PROJECTION,
+    alerts.PROJECTION,
 )

@@ -53,11 +53,11 @@ class Catchup:
                     tx.execute(statement)
                 ensure_tracking(tx, projection.name)
 
-    def missing_tables(self) -> list[str]:
+    def missing_tables(self, others: Sequence[str] = ()) -> list[str]:
         """The read-model tables (and tracking) not in the store: a process that must not create them
         (several start at once on PostgreSQL; ``db upgrade`` creates them) checks this instead."""
         missing = []
-        for table in [TRACKING, *(t for p in self.projections for t in p.tables)]:
+        for table in [TRACKING, *(t for p in self.projections for t in p.tables), *others]:
             try:
                 with self.store.snapshot() as tx:
                     tx.all(f"SELECT 1 FROM {table} LIMIT 0")

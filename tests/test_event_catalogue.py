@@ -65,6 +65,17 @@ PINNED_EVENT_TOPICS = {
     "domain.index:IndexEntry.Claimed",
     "domain.index:IndexEntry.Repointed",
     "domain.idempotency:IdempotencyRecord.Recorded",
+    "domain.api_key:ApiKey.Created",
+    "domain.api_key:ApiKey.Revoked",
+    "domain.api_key:ApiKey.RevokedKeyUsed",
+    "domain.alert:Alert.Acknowledged",
+    "domain.webhook:WebhookEndpoint.Registered",
+    "domain.webhook:WebhookEndpoint.Updated",
+    "domain.webhook:WebhookEndpoint.SecretRotated",
+    "domain.webhook:WebhookEndpoint.Disabled",
+    "domain.webhook:WebhookEndpoint.Enabled",
+    "domain.webhook:WebhookEndpoint.Removed",
+    "domain.webhook:WebhookEndpoint.ResendRequested",
 }
 # Creation events store their aggregate's class path too (`originator_topic`).
 PINNED_AGGREGATE_TOPICS = {
@@ -76,6 +87,8 @@ PINNED_AGGREGATE_TOPICS = {
     "domain.alert:Alert",
     "domain.index:IndexEntry",
     "domain.idempotency:IdempotencyRecord",
+    "domain.api_key:ApiKey",
+    "domain.webhook:WebhookEndpoint",
 }
 
 

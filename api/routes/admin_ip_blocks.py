@@ -9,8 +9,9 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import Field
 
 from api import lists
-from api.deps import AppServices, CurrentAdmin, client_ip
+from api.deps import AppServices, client_ip
 from api.listing import Listing, ListPage, page_of
+from api.machine_auth import CurrentAdmin
 from api.problems import ApiError, responses
 from api.schemas import Body, Reason, Written
 from domain.ip_address import covers

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from api import lists
-from api.deps import AppServices, CurrentAdmin
+from api.deps import AppServices
 from api.listing import Listing, ListPage, page_of
+from api.machine_auth import CurrentAdmin
 from api.problems import responses
 from api.schemas import Body, Reason, Written
 from domain.license import License

@@ -10,12 +10,13 @@ from fastapi import APIRouter, Header, Query, Request
 from pydantic import Field
 
 from api import lists
-from api.deps import AppServices, CurrentAdmin
+from api.deps import AppServices
 from api.listing import Listing, ListPage, page_of
+from api.machine_auth import CurrentAdmin
 from api.problems import responses
 from api.schemas import NO_NUL, AccountView, Body, Password, Reason, Username, Written
 from api.views import account_view
-from domain.roles import parse_role
+from domain.roles import parse_role, parse_tier
 from projections.accounts import AccountFilter
 
 router = APIRouter(prefix="/admin/users", tags=["admin: users"])
@@ -53,6 +54,17 @@ class Unban(Body):
 
 class SetPassword(Body):
     password: Password
+
+
+class Grant(Body):
+    days: int
+    tier: str = "user"
+    device_limit: int = 1
+    reason: Reason | None = None
+
+
+class Granted(AccountWritten):
+    license_id: str
 
 
 @router.post("", status_code=201, response_model=Created, responses=ERRORS)
@@ -138,3 +150,19 @@ def set_password(
     """Sets a new password; the account's open sessions close."""
     written = svc.ledger.change_password(account_id, body.password, svc.clock(), admin.context(request))
     return Written(position=written.position)
+
+
+@router.post("/{account_id}/grants", status_code=201, response_model=Granted, responses=ERRORS)
+def grant(account_id: UUID, body: Grant, admin: CurrentAdmin, request: Request, svc: AppServices) -> Granted:
+    """Grants license time straight to the account (a license issued and activated at once, with no key);
+    revoking that license (``/admin/licenses/{id}/revoke``) takes the time back."""
+    written = svc.ledger.grant_license(
+        account_id,
+        body.days,
+        parse_tier(body.tier),
+        body.device_limit,
+        svc.clock(),
+        admin.context(request, body.reason),
+    )
+    view = account_view(svc.ledger.account(account_id))
+    return Granted(position=written.position, account=view, license_id=str(written.value.license_id))

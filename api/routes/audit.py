@@ -10,8 +10,9 @@ from fastapi import APIRouter, Query
 from keyledger_verifier.state import aggregate_state
 from pydantic import BaseModel
 
-from api.deps import AppServices, CurrentAdmin
+from api.deps import AppServices
 from api.event_data import stored_event
+from api.machine_auth import CurrentAdmin
 from api.problems import ApiError, responses
 from api.schemas import MAX_POSITION, NO_NUL
 from domain.errors import NotFound

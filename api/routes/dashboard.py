@@ -11,7 +11,8 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from api.deps import AppServices, CurrentAdmin
+from api.deps import AppServices
+from api.machine_auth import CurrentAdmin
 from api.problems import responses
 from api.schemas import MAX_POSITION
 from api.services import Services

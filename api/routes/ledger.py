@@ -21,8 +21,9 @@ from fastapi.responses import StreamingResponse
 from keyledger_verifier import decode_leaf, leaf_hash, parse_checkpoint
 from pydantic import BaseModel, Field
 
-from api.deps import AppServices, CurrentAdmin, admin_principal, resolve_client, web_principal
+from api.deps import AppServices, admin_principal, resolve_client, web_principal
 from api.ledger_log import ProofUnavailable
+from api.machine_auth import CurrentAdmin
 from api.problems import ApiError, responses
 from api.schemas import MAX_POSITION
 from api.services import Services

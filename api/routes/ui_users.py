@@ -18,7 +18,7 @@ from api.ui.csv_export import csv_response
 from api.ui.pages import AdminPage, Page, PageRoute, confirm, done
 from api.ui.templating import gettext, render
 from domain.errors import DomainError
-from domain.roles import Role
+from domain.roles import Role, parse_tier
 from projections import accounts, devices, licenses, sessions
 from projections.pages import Order
 from projections.pages import Page as ReadPage
@@ -234,4 +234,22 @@ def device_limit(request: Request, account_id: UUID, page: AdminPage, svc: AppSe
         account_id,
         lambda: svc.ledger.set_device_limit(account_id, limit, svc.clock(), ctx),
         "device_limit",
+    )
+
+
+@router.post("/users/{account_id}/grant", response_class=HTMLResponse)
+def grant(request: Request, account_id: UUID, page: AdminPage, svc: AppServices) -> Response:
+    """Grants license time straight to the account (revoking its license on the licenses page undoes it)."""
+    days, limit = fields.whole(page, "grant_days", 1, 3650), fields.whole(page, "grant_device_limit", 1, 100)
+    tier = page.text("grant_tier") or "user"
+    ctx = page.admin.context(request, fields.text(page, "grant_reason", required=False))
+    return act(
+        request,
+        page,
+        svc,
+        account_id,
+        lambda: svc.ledger.grant_license(
+            account_id, days or 0, parse_tier(tier), limit or 0, svc.clock(), ctx
+        ),
+        "grant_days",
     )

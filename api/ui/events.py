@@ -43,6 +43,17 @@ EVENT_LABELS = {
     "IpAddress.Blocked": N_("Address blocked"),
     "IpAddress.Unblocked": N_("Address unblocked"),
     "Alert.Raised": N_("Alert raised"),
+    "Alert.Acknowledged": N_("Alert acknowledged"),
+    "ApiKey.Created": N_("API key created"),
+    "ApiKey.Revoked": N_("API key revoked"),
+    "ApiKey.RevokedKeyUsed": N_("Revoked API key presented"),
+    "WebhookEndpoint.Registered": N_("Webhook registered"),
+    "WebhookEndpoint.Updated": N_("Webhook changed"),
+    "WebhookEndpoint.SecretRotated": N_("Webhook secret rotated"),
+    "WebhookEndpoint.Disabled": N_("Webhook disabled"),
+    "WebhookEndpoint.Enabled": N_("Webhook enabled"),
+    "WebhookEndpoint.Removed": N_("Webhook removed"),
+    "WebhookEndpoint.ResendRequested": N_("Webhook delivery sent again"),
 }
 
 

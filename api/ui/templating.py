@@ -23,6 +23,9 @@ NAV = (
     ("/ui/sessions", N_("Sessions")),
     ("/ui/ip-blocks", N_("IP blocks")),
     ("/ui/audit", N_("Audit")),
+    ("/ui/alerts", N_("Alerts")),
+    ("/ui/webhooks", N_("Webhooks")),
+    ("/ui/api-keys", N_("API keys")),
 )
 
 

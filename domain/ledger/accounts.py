@@ -40,7 +40,8 @@ class AccountCommands(LedgerBase):
     ) -> Written[UUID]:
         key = username_key(check_username(username))
         check_password(password)
-        request = {"username": key, "role": role.value}
+        # the password too (only inside the keyed digest): a retry with another password is another request
+        request = {"username": key, "role": role.value, "password": password}
         record_id, previous = self.previous_result(idempotency_key, ctx.actor, "register", request)
         if previous is not None:
             return Written(UUID(previous["account_id"]), None, replayed=True)

@@ -18,6 +18,7 @@ from domain.license import License
 from domain.roles import Role
 
 MAX_BATCH = 1000
+GRANT_NOTE = "granted by an admin"
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,38 @@ class LicenseCommands(LedgerBase):
             )
             issued.append(IssuedKey(license_id, key))
         return self.commit(issued, *aggregates)
+
+    @retried
+    def grant_license(
+        self,
+        account_id: UUID,
+        days: int,
+        tier: Role,
+        device_limit: int,
+        now: datetime,
+        ctx: AuditContext,
+    ) -> Written[Activation]:
+        """An admin grants license time straight to an account: a license is issued (with a key nobody
+        ever sees) and activated by the account in one transaction; revoking it takes the time back."""
+        if tier == Role.ADMIN:
+            raise InvalidInput("tier", "a grant gives user or vip, never admin")
+        account = self.load(Account, account_id, "account")
+        license_id = self.new_id()
+        canonical = license_keys.canonical(license_keys.generate(self.entropy))
+        lic = License.issue(
+            license_id=license_id,
+            key_digest=self.digests.digest("license-key", canonical),
+            days=days,
+            tier=tier,
+            device_limit=device_limit,
+            note=GRANT_NOTE,
+            batch_id=license_id,
+            now=now,
+            ctx=ctx,
+        )
+        lic.activate(account_id, now, ctx)
+        expires_at = account.apply_license(license_id, days, tier, device_limit, now, ctx)
+        return self.commit(Activation(license_id, expires_at), lic, account)
 
     @retried
     def activate_license(

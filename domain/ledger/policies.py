@@ -79,3 +79,11 @@ class PolicyCommands(LedgerBase):
             return self.commit(True, alert)
         except IntegrityError:
             return Written(False, None)
+
+    @retried
+    def acknowledge_alert(self, alert_id: UUID, now: datetime, ctx: AuditContext) -> Written[bool]:
+        """Marks an alert as seen (an event naming who); acknowledging twice appends nothing."""
+        alert = self.load(Alert, alert_id, "alert")
+        if not alert.acknowledge(now, ctx):
+            return Written(False, None)
+        return self.commit(True, alert)

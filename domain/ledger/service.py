@@ -11,15 +11,24 @@ from domain.expiry import expiry_of
 from domain.heartbeats import LicenseState
 from domain.ledger.accounts import AccountCommands
 from domain.ledger.addresses import AddressCommands
+from domain.ledger.api_keys import ApiKeyCommands
 from domain.ledger.devices import DeviceCommands
 from domain.ledger.licenses import LicenseCommands
 from domain.ledger.policies import PolicyCommands
 from domain.ledger.sessions import SessionCommands
+from domain.ledger.webhooks import WebhookCommands
 from domain.license import License
 
 
 class Ledger(
-    AccountCommands, LicenseCommands, DeviceCommands, SessionCommands, AddressCommands, PolicyCommands
+    AccountCommands,
+    LicenseCommands,
+    DeviceCommands,
+    SessionCommands,
+    AddressCommands,
+    PolicyCommands,
+    ApiKeyCommands,
+    WebhookCommands,
 ):
     """Commands return ``Written`` (their result and the notification id they produced)."""
 

@@ -43,6 +43,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from api.http import ROUTERS
+from domain.alert import AlertKind
 from domain.context import AuditContext
 from domain.roles import Role
 from tests.api.embedded import sqlite_api
@@ -90,6 +91,23 @@ POST   /admin/sessions/{session_id}/revoke      cookie  401       401      403  
 GET    /admin/ip-blocks                         cookie  401       -        403  403 401    -     -       200
 POST   /admin/ip-blocks                         cookie  401       401      403  403 401    403   -       201
 DELETE /admin/ip-blocks/{ip}                    cookie  401       -        403  403 401    403   404     200
+GET    /admin/api-keys                          cookie  401       -        403  403 401    -     -       200
+POST   /admin/api-keys                          cookie  401       401      403  403 401    403   -       201
+GET    /admin/api-keys/{key_id}                 cookie  401       -        403  403 401    -     404     200
+POST   /admin/api-keys/{key_id}/revoke          cookie  401       401      403  403 401    403   404     200
+POST   /admin/users/{account_id}/grants         cookie  401       401      403  403 401    403   404     201
+GET    /admin/webhooks                          cookie  401       -        403  403 401    -     -       200
+POST   /admin/webhooks                          cookie  401       401      403  403 401    403   -       201
+GET    /admin/webhooks/{endpoint_id}            cookie  401       -        403  403 401    -     404     200
+PATCH  /admin/webhooks/{endpoint_id}            cookie  401       401      403  403 401    403   404     200
+DELETE /admin/webhooks/{endpoint_id}            cookie  401       -        403  403 401    403   404     200
+POST   /admin/webhooks/{endpoint_id}/rotate-secret cookie 401     401      403  403 401    403   404     200
+POST   /admin/webhooks/{endpoint_id}/disable    cookie  401       401      403  403 401    403   404     200
+POST   /admin/webhooks/{endpoint_id}/enable     cookie  401       401      403  403 401    403   404     200
+GET    /admin/webhooks/{endpoint_id}/deliveries cookie  401       -        403  403 401    -     404     200
+POST   /admin/webhooks/{endpoint_id}/deliveries/{position}/resend cookie 401 401 403 403 401 403 404 200
+GET    /admin/alerts                            cookie  401       -        403  403 401    -     -       200
+POST   /admin/alerts/{alert_id}/acknowledge     cookie  401       401      403  403 401    403   404     200
 GET    /dashboard/stats                         cookie  401       -        403  403 401    -     -       200
 GET    /dashboard/activity                      cookie  401       -        403  403 401    -     -       200
 GET    /dashboard/stream                        cookie  401       -        403  403 401    -     -       200
@@ -131,6 +149,20 @@ GET    /ui/ip-blocks                            cookie  401       -        403  
 POST   /ui/ip-blocks                            cookie  401       -        403  403 401    403   -       200
 POST   /ui/ip-blocks/unblock                    cookie  401       -        403  403 401    403   -       200
 GET    /ui/audit                                cookie  401       -        403  403 401    -     -       200
+POST   /ui/users/{account_id}/grant             cookie  401       -        403  403 401    403   404     200
+GET    /ui/api-keys                             cookie  401       -        403  403 401    -     -       200
+POST   /ui/api-keys                             cookie  401       -        403  403 401    403   -       200
+POST   /ui/api-keys/{key_id}/revoke             cookie  401       -        403  403 401    403   404     200
+GET    /ui/webhooks                             cookie  401       -        403  403 401    -     -       200
+POST   /ui/webhooks                             cookie  401       -        403  403 401    403   -       200
+GET    /ui/webhooks/{endpoint_id}               cookie  401       -        403  403 401    -     404     200
+POST   /ui/webhooks/{endpoint_id}/resend        cookie  401       -        403  403 401    403   404     200
+POST   /ui/webhooks/{endpoint_id}/enable        cookie  401       -        403  403 401    403   404     200
+POST   /ui/webhooks/{endpoint_id}/disable       cookie  401       -        403  403 401    403   404     200
+POST   /ui/webhooks/{endpoint_id}/remove        cookie  401       -        403  403 401    403   404     200
+POST   /ui/webhooks/{endpoint_id}/rotate-secret cookie  401       -        403  403 401    403   404     200
+GET    /ui/alerts                               cookie  401       -        403  403 401    -     -       200
+POST   /ui/alerts/{alert_id}/acknowledge        cookie  401       -        403  403 401    403   404     200
 """
 
 Route = tuple[str, str]
@@ -151,6 +183,9 @@ def parse(table: str) -> dict[Route, tuple[str, dict[str, int]]]:
 
 ROWS = parse(TABLE)
 BLOCKED = "198.51.100.0/24"
+# Webhooks in these worlds may call only a closed port on loopback, allowed explicitly (no traffic leaves).
+HOOK = "http://127.0.0.1:9/hook"
+HOOK_SETTINGS: dict[str, Any] = {"webhook_allow_networks": ["127.0.0.1/32"]}
 CHECKPOINT_WAIT_S = 10.0
 SHARED_NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 NAMES = ("user", "vip", "admin", "banned", "target", "outlaw")
@@ -180,6 +215,11 @@ def build_world(api: Api) -> World:
     api.ledger.activate_license(UUID(accounts["target"]), issued[4].key, now, ctx)
     api.ledger.suspend_license(issued[6].license_id, now, ctx)
     api.ledger.block_ip(BLOCKED, None, now, ctx)
+    key = api.ledger.create_api_key("matrix", ["users:read"], None, now, ctx).value
+    hooks = [api.ledger.register_webhook(HOOK, ["Alert.*"], "", "sealed", now, ctx).value for _ in "ab"]
+    api.ledger.disable_webhook(hooks[1], False, now, ctx)
+    alert = api.ledger.digests.index_id("alert", f"ip_many_accounts|{BLOCKED}|{now.isoformat()}")
+    api.ledger.raise_alert(AlertKind.IP_MANY_ACCOUNTS, BLOCKED, 9, now, now, ctx)
     for name in ("banned", "outlaw"):
         api.ledger.ban(UUID(accounts[name]), None, now, ctx)
     ids = {
@@ -191,6 +231,11 @@ def build_world(api: Api) -> World:
         "aggregate_id": accounts["target"],
         "outlaw": accounts["outlaw"],
         "suspended": str(issued[6].license_id),
+        "key_id": str(key.key_id),
+        "endpoint_id": str(hooks[0]),
+        "disabled_endpoint": str(hooks[1]),
+        "position": "1",
+        "alert_id": str(alert),
     }
     wait_for_checkpoint(api, web["admin"])
     return World(api, web, desktop, keys, ids)
@@ -241,12 +286,24 @@ BODIES: dict[Route, Body] = {
     ("POST", "/admin/devices/{device_id}/release"): fixed({}),
     ("POST", "/admin/sessions/{session_id}/revoke"): fixed({}),
     ("POST", "/admin/ip-blocks"): fixed({"address": "192.0.2.0/24", "reason": "abuse"}),
+    ("POST", "/admin/api-keys"): fixed({"name": "store", "scopes": ["licenses:write"]}),
+    ("POST", "/admin/api-keys/{key_id}/revoke"): fixed({}),
+    ("POST", "/admin/users/{account_id}/grants"): fixed({"days": 30, "tier": "vip", "device_limit": 2}),
+    ("POST", "/admin/webhooks"): fixed({"url": HOOK, "event_types": ["License.*"]}),
+    ("PATCH", "/admin/webhooks/{endpoint_id}"): fixed({"event_types": ["Account.Banned"]}),
+    ("POST", "/admin/webhooks/{endpoint_id}/rotate-secret"): fixed({}),
+    ("POST", "/admin/webhooks/{endpoint_id}/disable"): fixed({}),
+    ("POST", "/admin/webhooks/{endpoint_id}/enable"): fixed({}),
+    ("POST", "/admin/webhooks/{endpoint_id}/deliveries/{position}/resend"): fixed({}),
+    ("POST", "/admin/alerts/{alert_id}/acknowledge"): fixed({}),
 }
 # Routes that need their object in another state than the default one in World.ids: path parameter →
 # the World.ids entry to use instead.
 TARGETS: dict[Route, dict[str, str]] = {
     ("POST", "/admin/users/{account_id}/unban"): {"account_id": "outlaw"},
     ("POST", "/admin/licenses/{license_id}/reinstate"): {"license_id": "suspended"},
+    ("POST", "/admin/webhooks/{endpoint_id}/enable"): {"endpoint_id": "disabled_endpoint"},
+    ("POST", "/ui/webhooks/{endpoint_id}/enable"): {"endpoint_id": "disabled_endpoint"},
 }
 # Required query parameters, valid for the world (its ledger has sealed at least one leaf).
 QUERIES: dict[Route, Callable[[World], dict[str, str]]] = {
@@ -262,6 +319,10 @@ MISSING = {
     "session_id": str(uuid.uuid4()),
     "ip": "192.0.2.55",
     "aggregate_id": str(uuid.uuid4()),
+    "key_id": str(uuid.uuid4()),
+    "endpoint_id": str(uuid.uuid4()),
+    "position": "1",
+    "alert_id": str(uuid.uuid4()),
 }
 
 
@@ -337,14 +398,14 @@ def call(world: World, route: Route, caller: str) -> httpx2.Response:
 @pytest.fixture
 def world(tmp_path: Path, now: datetime) -> Iterator[World]:
     """A fresh world, for a route whose successful calls change it."""
-    with sqlite_api(tmp_path, now) as api:
+    with sqlite_api(tmp_path, now, **HOOK_SETTINGS) as api:
         yield build_world(api)
 
 
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """One world for every test that changes nothing: GET rows and the checks around the table."""
-    with sqlite_api(tmp_path_factory.mktemp("shared"), SHARED_NOW) as api:
+    with sqlite_api(tmp_path_factory.mktemp("shared"), SHARED_NOW, **HOOK_SETTINGS) as api:
         yield build_world(api)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import stat
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from bootstrap.cli import ledger_for_cli, main
 from bootstrap.settings import Settings
 from domain import license_keys
+from domain.context import AuditContext
 from tests.stores import PG_DSN, pg_schema
 
 
@@ -186,3 +188,28 @@ def test_bad_database_url_is_one_line(
     code, _, err = run(capsys, monkeypatch, "db", "upgrade")
     assert code == 1
     assert err.startswith("keyledger: KEYLEDGER_DATABASE_URL")
+
+
+@pytest.mark.usefixtures("store")
+def test_create_api_key_prints_a_token_that_opens_its_key(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """create-api-key prints a kl_live_ token (shown once) whose key has the scopes asked for; an unknown
+    scope is one line on stderr and writes nothing."""
+    assert run(capsys, monkeypatch, "db", "upgrade")[0] == 0
+    code, out, _ = run(
+        capsys, monkeypatch, "admin", "create-api-key", "--name", "shop", "--scope", "licenses:write"
+    )
+    assert code == 0
+    token = out.strip()
+    assert token.startswith("kl_live_")
+    ledger = ledger_for_cli(Settings())
+    try:
+        key = ledger.api_key_for_token(token, datetime.now(UTC), AuditContext("test"))
+        assert [s.value for s in key.scopes] == ["licenses:write"]
+    finally:
+        ledger.close()
+    before = last_position()
+    code, _, err = run(capsys, monkeypatch, "admin", "create-api-key", "--name", "x", "--scope", "root")
+    assert (code, err.count("\n")) == (1, 1)
+    assert last_position() == before

@@ -27,13 +27,16 @@ def test_a_retried_registration_is_replayed(ledger: Ledger, now: datetime, ctx: 
 
 
 def test_a_key_reused_for_another_registration(ledger: Ledger, now: datetime, ctx: AuditContext) -> None:
-    """The same key with a different username or role raises IdempotencyKeyReused and appends nothing."""
+    """The same key with a different username, role or password raises IdempotencyKeyReused and appends
+    nothing (the password is compared inside the keyed digest, never stored)."""
     ledger.register("alice", PASSWORD, Role.USER, now, ctx, idempotency_key="k-1")
     before = head(ledger)
     with pytest.raises(IdempotencyKeyReused):
         ledger.register("bob", PASSWORD, Role.USER, now, ctx, idempotency_key="k-1")
     with pytest.raises(IdempotencyKeyReused):
         ledger.register("alice", PASSWORD, Role.VIP, now, ctx, idempotency_key="k-1")
+    with pytest.raises(IdempotencyKeyReused):
+        ledger.register("alice", PASSWORD + " changed", Role.USER, now, ctx, idempotency_key="k-1")
     assert head(ledger) == before
 
 
