@@ -54,6 +54,7 @@ SUMMARIES = {
     "IpAddress.Blocked": "address blocked",
     "IpAddress.Unblocked": "address unblocked",
     "Alert.Raised": "alert: {kind} ({count} in the window)",
+    "CrashReport.Reported": "crash reported: {kind} in app version {app_version}",
 }
 
 

@@ -62,6 +62,7 @@ PINNED_EVENT_TOPICS = {
     "domain.ip_address:IpAddress.Blocked",
     "domain.ip_address:IpAddress.Unblocked",
     "domain.alert:Alert.Raised",
+    "domain.crash_report:CrashReport.Reported",
     "domain.index:IndexEntry.Claimed",
     "domain.index:IndexEntry.Repointed",
     "domain.idempotency:IdempotencyRecord.Recorded",
@@ -74,6 +75,7 @@ PINNED_AGGREGATE_TOPICS = {
     "domain.session:Session",
     "domain.ip_address:IpAddress",
     "domain.alert:Alert",
+    "domain.crash_report:CrashReport",
     "domain.index:IndexEntry",
     "domain.idempotency:IdempotencyRecord",
 }

@@ -43,6 +43,7 @@ EVENT_LABELS = {
     "IpAddress.Blocked": N_("Address blocked"),
     "IpAddress.Unblocked": N_("Address unblocked"),
     "Alert.Raised": N_("Alert raised"),
+    "CrashReport.Reported": N_("Crash reported"),
 }
 
 

@@ -9,6 +9,7 @@ from domain.expiry import expiry_of
 from domain.heartbeats import LicenseState
 from domain.ledger.accounts import AccountCommands
 from domain.ledger.addresses import AddressCommands
+from domain.ledger.crash_reports import CrashReportCommands
 from domain.ledger.devices import DeviceCommands
 from domain.ledger.licenses import LicenseCommands
 from domain.ledger.policies import PolicyCommands
@@ -17,7 +18,13 @@ from domain.license import License
 
 
 class Ledger(
-    AccountCommands, LicenseCommands, DeviceCommands, SessionCommands, AddressCommands, PolicyCommands
+    AccountCommands,
+    LicenseCommands,
+    DeviceCommands,
+    SessionCommands,
+    AddressCommands,
+    PolicyCommands,
+    CrashReportCommands,
 ):
     """Commands return ``Written`` (their result and the notification id they produced)."""
 
