@@ -10,7 +10,14 @@ from adapters.checkpoint_key import CHECKPOINT_KEY_FILE, generate_checkpoint_key
 from adapters.keyfiles import INDEX_KEY_FILE, generate_index_key, load_index_key
 from adapters.notary import Notary
 from adapters.passwords import Argon2Hasher, GatedHasher, PasswordSeal
-from adapters.signing_key import SIGNING_KEY_FILE, generate_signing_key, load_signing_key
+from adapters.signing_key import (
+    NEXT_SIGNING_KEY_FILE,
+    PREVIOUS_SIGNING_KEY_FILE,
+    SIGNING_KEY_FILE,
+    generate_signing_key,
+    load_rotation_key,
+    load_signing_key,
+)
 from api.tokens import SigningKey, TokenService
 from bootstrap.settings import Settings
 from domain.digests import Digests
@@ -46,8 +53,20 @@ def gated_hasher(settings: Settings, keys: Digests) -> GatedHasher:
     return GatedHasher(argon2(settings, keys), settings.hash_concurrency)
 
 
+def rotation_key(settings: Settings, name: str) -> SigningKey | None:
+    found = load_rotation_key(settings.data_dir, name)
+    return SigningKey.from_private(found) if found is not None else None
+
+
 def token_service(settings: Settings) -> TokenService:
-    return TokenService(SigningKey.from_private(load_signing_key(settings.data_dir)), settings.issuer)
+    """Tokens and leases signed with the current key; the next and previous keys, when the data dir holds
+    them (a rotation in progress), join the signed key set."""
+    return TokenService(
+        SigningKey.from_private(load_signing_key(settings.data_dir)),
+        settings.issuer,
+        rotation_key(settings, NEXT_SIGNING_KEY_FILE),
+        rotation_key(settings, PREVIOUS_SIGNING_KEY_FILE),
+    )
 
 
 def notary(settings: Settings) -> Notary:

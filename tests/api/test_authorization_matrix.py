@@ -58,6 +58,7 @@ method path                                     auth    anonymous bad_body user 
 GET    /healthz                                 public  200       -        200  200 200    -     -       200
 GET    /readyz                                  public  200       -        200  200 200    -     -       200
 GET    /.well-known/jwks.json                   public  200       -        200  200 200    -     -       200
+GET    /.well-known/keyledger-keys.jws          public  200       -        200  200 200    -     -       200
 GET    /metrics                                 public  403       -        403  403 403    -     -       403
 POST   /auth/login                              login   401       422      200  200 401    -     -       200
 POST   /auth/logout                             cookie  401       -        200  200 401    403   -       200
