@@ -89,7 +89,8 @@ def test_a_rotation_publishes_the_next_key_then_signs_with_it(
         lease = api.client.post(
             "/client/heartbeat", json={}, headers=api.bearer(licensed_client(api, "carol"))
         ).json()["lease"]
-    assert published[0] == old[0] and len(published) == 2
+    assert published[0] == old[0]
+    assert len(published) == 2
     assert payload["keys"] == published
     assert sorted(signers(document, published)) == sorted(k["kid"] for k in published)
     assert jwt.get_unverified_header(lease)["kid"] == old[0]["kid"]
