@@ -112,3 +112,21 @@ def test_a_vip_accounts_lease_runs_a_vip_plugin(
         clients["ursula"].plugins.run("pro")
     for client in clients.values():
         client.close()
+
+
+def test_a_client_pinning_the_servers_key_accepts_its_key_set(
+    app_api: Api,
+    tmp_path: Path,
+    memory_keyring: MemoryKeyring,  # noqa: ARG001 -- installs the backend
+) -> None:
+    """The application pins the key the real server publishes: its leases verify and its signed key set
+    (fetched after the first heartbeat) is accepted and kept."""
+    jwk = app_api.client.get("/.well-known/jwks.json").json()["keys"][0]
+    app_api.create_account("carol")
+    client = sdk(app_api, tmp_path / "carol", lease_keys=[jwk["x"]])
+    client.login("carol", PASSWORD)
+    client.activate(issue_key(app_api)[1])
+    assert client.heartbeat().valid
+    assert len(client.state.lease_key_sets) == 1
+    assert client.licensing.lease_keys.trusted().keys() == {jwk["kid"]}
+    client.close()
