@@ -184,3 +184,23 @@ def test_users_cannot_read_crash_reports(embedded: Api) -> None:
     embedded.create_account("dave")
     user = embedded.web_login("dave")
     assert embedded.client.get("/admin/crash-reports", headers=user).status_code == 403
+
+
+def test_the_activity_feed_and_the_audit_index_show_a_report(embedded: Api) -> None:
+    """The report is an entry of the activity feed (kind and version, the account as actor) and of the
+    audit index."""
+    tokens, admin = client_tokens(embedded), admin_headers(embedded)
+    sent = send(embedded, tokens, crash_body(kind="fault", app_version="4.2.0")).json()
+    feed = embedded.client.get(
+        "/dashboard/activity", params={"position": sent["position"]}, headers=admin
+    ).json()["entries"]
+    [entry] = [e for e in feed if e["event_type"] == "CrashReport.Reported"]
+    assert entry["summary"] == "crash reported: fault in app version 4.2.0"
+    assert entry["actor"] == str(embedded.ledger.account_id_for("carol"))
+    audit = embedded.client.get(
+        "/audit/events",
+        params={"aggregate_id": sent["id"], "event_type": "CrashReport.Reported"},
+        headers=admin,
+    )
+    assert audit.status_code == 200, audit.text
+    assert [e["position"] for e in audit.json()["events"]] == [sent["position"]]
