@@ -8,7 +8,7 @@ from uuid import UUID
 
 from api.services import Services
 from domain.heartbeats import is_online
-from projections import accounts, devices, ip_blocks, licenses, sessions
+from projections import accounts, crash_reports, devices, ip_blocks, licenses, sessions
 from projections.base import text_time
 from projections.pages import Order, Page
 
@@ -34,6 +34,19 @@ def sessions_page(
 def blocks(svc: Services, active_only: bool, order: Order, position: int | None = None) -> Page:
     now = text_time(svc.clock())
     return svc.reads.query(position, lambda tx: ip_blocks.list_blocks(tx, active_only, now, order))
+
+
+def crash_reports_page(
+    svc: Services, f: crash_reports.CrashFilter, order: Order, position: int | None = None
+) -> Page:
+    return svc.reads.query(position, lambda tx: crash_reports.list_reports(tx, f, order))
+
+
+def crash_counts(svc: Services, position: int | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Crash counts per application version, and per application version, client version and kind."""
+    return svc.reads.query(
+        position, lambda tx: {"versions": crash_reports.per_version(tx), "counts": crash_reports.counts(tx)}
+    )
 
 
 def devices_page(svc: Services, f: devices.DeviceFilter, order: Order, position: int | None = None) -> Page:

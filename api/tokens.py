@@ -66,12 +66,30 @@ VERIFIED_CACHE = 20_000
 
 
 class TokenService:
-    def __init__(self, key: SigningKey, issuer: str) -> None:
+    """Signs with ``key``; ``next_key`` is published ahead of a rotation, ``previous_key`` (the key rotated
+    out) only vouches for the signed key set."""
+
+    def __init__(
+        self,
+        key: SigningKey,
+        issuer: str,
+        next_key: SigningKey | None = None,
+        previous_key: SigningKey | None = None,
+    ) -> None:
         self.key = key
         self.issuer = issuer
         # Access tokens whose signature, issuer, audience and type checked out: a token is the same bytes
         # on every request, so its signature is checked once per process; its time is checked every time.
         self._verified: dict[str, tuple[AccessClaims, int, int]] = {}  # claims, nbf, exp
+        self.next_key, self.previous_key = next_key, previous_key
+
+    def published(self) -> list[SigningKey]:
+        """The keys that sign, or are about to sign, tokens and leases: the current and the next."""
+        return [self.key, *([self.next_key] if self.next_key else [])]
+
+    def vouching(self) -> list[SigningKey]:
+        """Every key held: each signs the key set."""
+        return [*self.published(), *([self.previous_key] if self.previous_key else [])]
 
     def _sign(self, claims: dict[str, Any]) -> str:
         return jwt.encode(claims, self.key.private, algorithm="EdDSA", headers={"kid": self.key.kid})

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from adapters.keyfiles import KeyFileError
 from adapters.read_store import SqliteReadStore
+from adapters.signing_key import NEXT_SIGNING_KEY_FILE, generate_next_signing_key, promote_next_signing_key
 from api.logs import configure_logging
 from api.services import utc_now
 from bootstrap import keys
@@ -69,6 +70,22 @@ def keys_generate(_: argparse.Namespace, settings: Settings) -> int:
         print(f"wrote {path}")
     if not written:
         print(f"keys already exist in {settings.data_dir}")
+    return 0
+
+
+def keys_next(_: argparse.Namespace, settings: Settings) -> int:
+    """Creates the next lease-signing key: published in the signed key set, signing nothing yet."""
+    if not generate_next_signing_key(settings.data_dir):
+        print(f"a next signing key is already waiting in {settings.data_dir}")
+        return 0
+    print(f"wrote {settings.data_dir / NEXT_SIGNING_KEY_FILE}; restart the API processes to publish it")
+    return 0
+
+
+def keys_rotate(_: argparse.Namespace, settings: Settings) -> int:
+    """Signs with the next key from now on; the current key is kept as the previous one."""
+    promote_next_signing_key(settings.data_dir)
+    print(f"the next signing key is now the current one; restart the API processes ({settings.data_dir})")
     return 0
 
 
@@ -201,6 +218,12 @@ def parser() -> argparse.ArgumentParser:
         dest="action", required=True
     )
     keys.add_parser("generate", help="create missing keys (0600)").set_defaults(run=keys_generate)
+    keys.add_parser("next", help="create the next lease-signing key (published, not used)").set_defaults(
+        run=keys_next
+    )
+    keys.add_parser("rotate", help="sign with the next key; keep the current one as previous").set_defaults(
+        run=keys_rotate
+    )
     admin = groups.add_parser("admin", help="administration").add_subparsers(dest="action", required=True)
     user = admin.add_parser("create-user", help="register an account; prints its id")
     user.add_argument("username")

@@ -11,7 +11,14 @@ from adapters.keyfiles import INDEX_KEY_FILE, generate_index_key, load_index_key
 from adapters.notary import Notary
 from adapters.password_pool import Argon2Parameters, PooledHasher, default_workers
 from adapters.passwords import Argon2Hasher, PasswordSeal
-from adapters.signing_key import SIGNING_KEY_FILE, generate_signing_key, load_signing_key
+from adapters.signing_key import (
+    NEXT_SIGNING_KEY_FILE,
+    PREVIOUS_SIGNING_KEY_FILE,
+    SIGNING_KEY_FILE,
+    generate_signing_key,
+    load_rotation_key,
+    load_signing_key,
+)
 from api.tokens import SigningKey, TokenService
 from bootstrap.settings import Settings
 from domain.digests import Digests
@@ -54,8 +61,20 @@ def pooled_hasher(settings: Settings, keys: Digests) -> PooledHasher:
     return PooledHasher(parameters, settings.hash_workers or default_workers(), settings.hash_concurrency)
 
 
+def rotation_key(settings: Settings, name: str) -> SigningKey | None:
+    found = load_rotation_key(settings.data_dir, name)
+    return SigningKey.from_private(found) if found is not None else None
+
+
 def token_service(settings: Settings) -> TokenService:
-    return TokenService(SigningKey.from_private(load_signing_key(settings.data_dir)), settings.issuer)
+    """Tokens and leases signed with the current key; the next and previous keys, when the data dir holds
+    them (a rotation in progress), join the signed key set."""
+    return TokenService(
+        SigningKey.from_private(load_signing_key(settings.data_dir)),
+        settings.issuer,
+        rotation_key(settings, NEXT_SIGNING_KEY_FILE),
+        rotation_key(settings, PREVIOUS_SIGNING_KEY_FILE),
+    )
 
 
 def notary(settings: Settings) -> Notary:

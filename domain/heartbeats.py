@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
+from domain.roles import RANK, Role
+
 NEXT_HEARTBEAT = timedelta(seconds=300)
 GRACE = timedelta(seconds=1800)  # a lease, and a device's silence before HeartbeatLost
 ONLINE_WINDOW = 2 * NEXT_HEARTBEAT  # heard from within two heartbeat intervals
@@ -51,6 +53,12 @@ class LicenseState:
     valid: bool
     code: str | None
     expires_at: datetime | None
+
+
+def lease_tier(role: Role) -> str:
+    """The license tier a lease states (what plugins are judged by): ``vip`` for a vip account and for
+    an admin, ``user`` for everyone else."""
+    return Role.VIP.value if RANK[role] >= RANK[Role.VIP] else Role.USER.value
 
 
 def verdict(

@@ -65,6 +65,7 @@ SUMMARIES = {
     "WebhookEndpoint.Enabled": "webhook enabled",
     "WebhookEndpoint.Removed": "webhook removed",
     "WebhookEndpoint.ResendRequested": "webhook delivery {position} sent again",
+    "CrashReport.Reported": "crash reported: {kind} in app version {app_version}",
 }
 
 

@@ -9,6 +9,7 @@ from uuid import UUID
 from hypothesis import strategies as st
 
 from domain import license_keys
+from domain.crash_report import KINDS, CrashDetails
 from domain.expiry import MAX_DAYS, Grant
 from domain.roles import LICENSE_TIERS, Role
 
@@ -192,3 +193,27 @@ def json_values() -> st.SearchStrategy[object]:
 def header_texts() -> st.SearchStrategy[str]:
     """What a client can put in a header or a query parameter: any short text."""
     return st.text(max_size=60) | st.from_regex(r"[0-9]{1,25}", fullmatch=True)
+
+
+# --- crash reports ------------------------------------------------------------------------------------
+def labels(max_size: int) -> st.SearchStrategy[str]:
+    """A short printable label (a version, a platform)."""
+    return st.text(st.characters(codec="utf-8", exclude_categories=("C", "Z")), min_size=1, max_size=max_size)
+
+
+def crash_details() -> st.SearchStrategy[CrashDetails]:
+    """Crash reports a client may send: any Unicode in the free text (NUL and controls included)."""
+    free = st.text(st.characters(codec="utf-8"), max_size=300)
+    return st.builds(
+        CrashDetails,
+        report_id=st.uuids(),
+        occurred_at=moments(),
+        client_version=labels(32),
+        app_version=st.none() | labels(100),
+        platform=labels(200),
+        python=labels(100),
+        kind=st.sampled_from(KINDS),
+        summary=st.text(st.characters(codec="utf-8"), min_size=1, max_size=200),
+        traceback=free,
+        log_tail=free,
+    )

@@ -115,5 +115,7 @@ def client_logout(principal: CurrentClient, request: Request, svc: AppServices) 
 
 @router.get("/.well-known/jwks.json", tags=["keys"])
 def jwks(svc: AppServices) -> dict[str, Any]:
-    """The public keys that verify access tokens and leases (EdDSA, Ed25519)."""
-    return {"keys": [svc.tokens.key.jwk()]}
+    """The public keys that verify access tokens and leases (EdDSA, Ed25519): the current key, and the next
+    one during a rotation. Unsigned: a client that pins its key learns new ones from the signed key set
+    (``/.well-known/keyledger-keys.jws``) instead."""
+    return {"keys": [key.jwk() for key in svc.tokens.published()]}

@@ -12,7 +12,7 @@ from api.deps import AppServices, CurrentClient, client_ip, resolve_client
 from api.problems import responses
 from api.routes.ledger import CheckpointOut, latest_checkpoint
 from api.schemas import Body, Written
-from domain.heartbeats import GRACE, NEXT_HEARTBEAT, Seen, verdict
+from domain.heartbeats import GRACE, NEXT_HEARTBEAT, Seen, lease_tier, verdict
 from domain.ledger.service import license_state_of
 
 router = APIRouter(prefix="/client", tags=["desktop licensing"])
@@ -51,7 +51,10 @@ class HeartbeatResponse(BaseModel):
     server_time: datetime
     next_heartbeat_s: int
     grace_s: int
-    lease: str = Field(description="EdDSA JWT (typ lease), verifiable offline with the JWKS key")
+    lease: str = Field(
+        description="EdDSA JWT (typ lease) with valid, code, license_expiry and tier (user or vip), "
+        "verifiable offline with the lease-signing key"
+    )
     checkpoint: CheckpointOut | None = Field(default=None, description="latest signed ledger checkpoint")
 
 
@@ -111,7 +114,12 @@ def heartbeat(body: HeartbeatRequest, request: Request, svc: AppServices) -> Hea
     )
     svc.presence.touch(principal.claims.device_id, Seen(now, client_ip(request), body.client_version))
     expiry = state.expires_at.isoformat() if state.expires_at else None
-    lease_body = {"valid": state.valid, "code": state.code, "license_expiry": expiry}
+    lease_body = {
+        "valid": state.valid,
+        "code": state.code,
+        "license_expiry": expiry,
+        "tier": lease_tier(account.role),
+    }
     lease = svc.tokens.issue_lease(principal.claims, lease_body, now, GRACE)
     return HeartbeatResponse(
         valid=state.valid,

@@ -54,6 +54,7 @@ EVENT_LABELS = {
     "WebhookEndpoint.Enabled": N_("Webhook enabled"),
     "WebhookEndpoint.Removed": N_("Webhook removed"),
     "WebhookEndpoint.ResendRequested": N_("Webhook delivery sent again"),
+    "CrashReport.Reported": N_("Crash reported"),
 }
 
 

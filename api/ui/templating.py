@@ -22,6 +22,7 @@ NAV = (
     ("/ui/devices", N_("Devices")),
     ("/ui/sessions", N_("Sessions")),
     ("/ui/ip-blocks", N_("IP blocks")),
+    ("/ui/crashes", N_("Crashes")),
     ("/ui/audit", N_("Audit")),
     ("/ui/alerts", N_("Alerts")),
     ("/ui/webhooks", N_("Webhooks")),

@@ -20,6 +20,7 @@ from keyledger_client.credentials import SecretStore
 from keyledger_client.errors import NotLoggedIn
 from keyledger_client.fingerprint import Readers, application_salt
 from keyledger_client.heartbeat import HeartbeatThread
+from keyledger_client.lease_keys import parse_lease_key
 from keyledger_client.licensing import Licensing
 from keyledger_client.plugin_api import ConfigValue
 from keyledger_client.plugin_sources import PLUGINS_FOLDER, FolderSource, PluginSource
@@ -28,6 +29,7 @@ from keyledger_client.redaction import Redactor
 from keyledger_client.sandbox import PluginLimits
 from keyledger_client.session import LoginResult, Session, parse_time
 from keyledger_client.state import LocalState, StateFile, default_home
+from keyledger_client.state_seal import StateSeal
 from keyledger_client.transport import DEFAULT_TIMEOUT_S, Api
 from keyledger_client.types import Callbacks, Clock, LicenseStatus, SystemClock
 from keyledger_client.version import VERSION
@@ -59,6 +61,7 @@ class KeyledgerClient:
         readers: Readers | None = None,
         witness: bool = True,
         ledger_key: str | None = None,
+        lease_keys: Sequence[str | Mapping[str, Any]] = (),
         client_version: str = VERSION,
         timeout: float = DEFAULT_TIMEOUT_S,
         plugin_keys: Sequence[str] = (),
@@ -67,16 +70,21 @@ class KeyledgerClient:
         plugin_limits: PluginLimits | None = None,
     ) -> None:
         """``server`` defaults to the one of the last login; ``salt`` to one derived from ``app_id``;
-        ``ledger_key`` pins the ledger's verifier key (else it is trusted on first use); ``plugin_keys``
-        pins the vendor's plugin signing keys, ``plugin_config`` is what plugins read with ``config``."""
+        ``ledger_key`` pins the ledger's verifier key (else it is trusted on first use); ``lease_keys``
+        pins the server's lease-signing keys (Ed25519 JWKs, or raw keys in base64url or hex; else they
+        are trusted on first use); ``plugin_keys`` pins the vendor's plugin signing keys,
+        ``plugin_config`` is what plugins read with ``config``."""
+        pinned = [parse_lease_key(key) for key in lease_keys]  # ValueError for a key that is not one
         self.home = home or default_home(app_id)
-        state_file = StateFile(self.home)
+        secrets = SecretStore(app_id, keyring_backend)
+        state_file = StateFile(self.home, StateSeal(secrets))
         state = state_file.load()
         url = (server or state.server or "").rstrip("/")
         if not url:
             raise NotLoggedIn("no server known: log in with a server URL first")
         if state.server not in (None, url):
             state = LocalState()  # another server: nothing saved for the old one applies
+            state_file.tampered = False
         clock = clock or SystemClock()
         self.app_id, self.client_version = app_id, client_version
         self.callbacks = callbacks or Callbacks()
@@ -84,7 +92,7 @@ class KeyledgerClient:
         self.session = Session(
             self.api,
             clock,
-            SecretStore(app_id, keyring_backend),
+            secrets,
             state_file,
             state,
             salt=salt or application_salt(app_id),
@@ -92,7 +100,9 @@ class KeyledgerClient:
             on_signed_out=self._signed_out,
         )
         self.witness = Witness(self.session, pinned_key=ledger_key) if witness else None
-        self.licensing = Licensing(self.session, clock, self.callbacks, self.witness, client_version)
+        self.licensing = Licensing(
+            self.session, clock, self.callbacks, self.witness, client_version, lease_keys=pinned
+        )
         self._heartbeats: HeartbeatThread | None = None
         self.plugins = Plugins(
             plugin_source or FolderSource(self.home / PLUGINS_FOLDER),

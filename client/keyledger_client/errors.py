@@ -17,7 +17,9 @@ KeyledgerError
 ├── NotLoggedIn                no session on this machine (log in first)
 ├── NoDeviceIdentity           not one hardware identifier of this machine is readable
 ├── KeyringUnavailable         no secure OS credential store: never falls back to plaintext
-├── LeaseRejected              a lease whose signature, audience, type or device does not verify
+├── LeaseRejected              a lease whose signature, audience, type or device does not verify, or
+│   │                          signed by a key this client does not trust (pinned or learned)
+│   └── KeySetRejected         a lease-key set no trusted key signed, older than the one kept, or malformed
 ├── WitnessAlarm               the ledger's history is not consistent with a checkpoint seen before
 └── PluginError                a plugin could not be found, was refused, or failed; the host goes on
     ├── PluginNotFound             no bundle of that name, or no such entry point in its manifest
@@ -118,6 +120,11 @@ class KeyringUnavailable(KeyledgerError):
 
 class LeaseRejected(KeyledgerError):
     """A lease that does not verify: never trusted, never kept."""
+
+
+class KeySetRejected(LeaseRejected):
+    """A signed key set this client does not accept: no trusted key signed it, it is older than the one
+    kept, or it is not a key set. No key of it is trusted."""
 
 
 class WitnessAlarm(KeyledgerError):

@@ -5,7 +5,7 @@ Time is judged as the server's time: this machine's clock plus the offset measur
 arrived, so a skewed clock neither shortens nor stretches the grace. A clock rolled back below the latest
 time already seen (the server's time, or a later moment this client observed) is detected and never
 extends the grace; within one process a monotonic deadline bounds the grace whatever the wall clock
-says."""
+says. The times saved with the lease are believed only under the state's seal (``state_seal``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,14 @@ from datetime import datetime, timedelta
 
 from keyledger_client.lease import Lease
 from keyledger_client.state import LocalState
-from keyledger_client.types import CLOCK_ROLLBACK, GRACE_EXPIRED, NO_LEASE, Clock, LicenseStatus
+from keyledger_client.types import (
+    CLOCK_ROLLBACK,
+    GRACE_EXPIRED,
+    NO_LEASE,
+    STATE_TAMPERED,
+    Clock,
+    LicenseStatus,
+)
 
 ROLLBACK_TOLERANCE = timedelta(seconds=60)
 
@@ -49,11 +56,13 @@ class Grace:
         self.clock = clock
         self.received: Received | None = None
         self.high_water: datetime | None = None
+        self.tampered = False  # the saved state was edited: say so until a lease arrives
 
     def accept(self, lease: Lease, server_time: datetime) -> None:
         """A lease just verified, with the server time of the answer that carried it."""
         left = (lease.expires_at - server_time).total_seconds()
         self.received = Received(lease, server_time, self.clock.now(), self.clock.monotonic() + left)
+        self.tampered = False
         self.high_water = max(filter(None, (self.high_water, server_time)))
 
     def trusted_now(self) -> datetime:
@@ -68,6 +77,8 @@ class Grace:
         trusted = self.trusted_now()
         lease = self.received.lease if self.received else None
         reason = judge(lease, trusted, self.high_water)
+        if reason == NO_LEASE and self.tampered:
+            reason = STATE_TAMPERED
         if reason is None and self._monotonic_expired():
             reason = GRACE_EXPIRED
         if reason != CLOCK_ROLLBACK:

@@ -1,10 +1,12 @@
 """The signed lease a heartbeat returns: an EdDSA JWT (``typ`` lease, ``aud`` keyledger-lease) that the
-client verifies against the server's JWKS key, online and offline alike. A lease that does not verify is
-never kept. An optional ``tier`` claim (``user``, ``vip``) is the license tier plugins are judged by;
-without it a valid license counts as the lowest tier."""
+client verifies against the lease keys it trusts (``lease_keys``: pinned, or learned from a signed key
+set), online and offline alike. A lease that does not verify is never kept. An optional ``tier`` claim
+(``user``, ``vip``) is the license tier plugins are judged by; without it a valid license counts as the
+lowest tier."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 import jwt
 
 from keyledger_client.errors import LeaseRejected
+from keyledger_client.lease_keys import LeaseKey
 
 LEASE_AUDIENCE = "keyledger-lease"
 REQUIRED = ["iss", "aud", "sub", "sid", "did", "jti", "typ", "iat", "nbf", "exp", "valid"]
@@ -30,32 +33,29 @@ class Lease:
     tier: str | None = None
 
 
-def jwk_for(token: str, jwks: dict[str, Any]) -> Any:
-    """The public key of the JWKS entry whose ``kid`` signed ``token`` (EdDSA only)."""
+def lease_kid(token: str) -> str | None:
+    """The ``kid`` of the key that signed ``token`` (not verified yet); ``LeaseRejected`` for a token that
+    is not an EdDSA JWT."""
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
         raise LeaseRejected("not a JWT") from None
     if header.get("alg") != "EdDSA":
         raise LeaseRejected("the lease is not signed with EdDSA")
-    keys = jwks.get("keys") if isinstance(jwks, dict) else None
-    for entry in keys if isinstance(keys, list) else []:
-        if isinstance(entry, dict) and entry.get("kid") == header.get("kid"):
-            try:
-                return jwt.PyJWK(entry, algorithm="EdDSA").key
-            except jwt.PyJWTError:
-                raise LeaseRejected("the JWKS key is not an Ed25519 key") from None
-    raise LeaseRejected("unknown signing key")
+    kid = header.get("kid")
+    return kid if isinstance(kid, str) else None
 
 
-def verify_lease(token: str, jwks: dict[str, Any], device_id: str | None) -> Lease:
-    """The lease, if its signature, audience, type and device verify; times are judged by the caller
-    (with the server's time, not this machine's)."""
-    key = jwk_for(token, jwks)
+def verify_lease(token: str, keys: Mapping[str, LeaseKey], device_id: str | None) -> Lease:
+    """The lease, if a trusted key (``keys``, by kid) signed it and its audience, type and device verify;
+    times are judged by the caller (with the server's time, not this machine's)."""
+    key = keys.get(lease_kid(token) or "")
+    if key is None:
+        raise LeaseRejected("the lease is signed by a key this client does not trust")
     try:
         claims = jwt.decode(
             token,
-            key,
+            key.public,
             algorithms=["EdDSA"],
             audience=LEASE_AUDIENCE,
             options={"require": REQUIRED, "verify_exp": False, "verify_nbf": False, "verify_iat": False},

@@ -4,7 +4,7 @@ when the license stops being valid or the session ends, and the ledger checkpoin
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from keyledger_client.errors import (
@@ -18,16 +18,17 @@ from keyledger_client.errors import (
     WitnessAlarm,
 )
 from keyledger_client.grace import Grace
-from keyledger_client.lease import Lease, verify_lease
+from keyledger_client.key_updates import LeaseKeys
+from keyledger_client.lease import Lease, lease_kid, verify_lease
+from keyledger_client.lease_keys import LeaseKey
 from keyledger_client.session import Session
-from keyledger_client.types import Callbacks, Clock, LicenseStatus
+from keyledger_client.types import STATE_TAMPERED, Callbacks, Clock, LicenseStatus
 from keyledger_client.witness import Witness
 
 log = logging.getLogger("keyledger_client.licensing")
 
 DEFAULT_NEXT_HEARTBEAT_S = 300.0
 OFFLINE_RETRY_S = 30.0
-JWKS_PATH = "/.well-known/jwks.json"
 T = TypeVar("T")
 
 
@@ -49,9 +50,11 @@ class Licensing:
         callbacks: Callbacks,
         witness: Witness | None,
         client_version: str,
+        lease_keys: Sequence[LeaseKey] = (),
     ) -> None:
         self.session, self.clock, self.callbacks, self.witness = session, clock, callbacks, witness
         self.client_version = client_version
+        self.lease_keys = LeaseKeys(session.api, lease_keys, session.state)
         self.grace = Grace(clock)
         self.next_heartbeat_s = DEFAULT_NEXT_HEARTBEAT_S
         self.max_interval_s: float | None = None
@@ -111,6 +114,8 @@ class Licensing:
             status = self.grace.status(online=False)
             self.grace.save_to(self.session.state)
             self.session.save()
+        if status.reason == STATE_TAMPERED:
+            self._report(status)
         return status
 
     def _accept(self, answer: dict[str, Any]) -> LicenseStatus:
@@ -119,12 +124,14 @@ class Licensing:
         except KeyledgerError as error:
             log.error("heartbeat lease refused (%s); keeping the previous one", error)
             return self.offline_status()
+        self.lease_keys.refresh_if_due(lease.issued_at)
         with self.session.lock:
             state = self.session.state
             self.grace.accept(lease, lease.issued_at)  # the signed server time, not the unsigned one
             state.last_heartbeat = self.clock.now()
             state.license_expiry = lease.license_expiry
             self.grace.save_to(state)
+            self.lease_keys.save_to(state)
             self.session.save()
             status = self.grace.status(online=True)
         self.next_heartbeat_s = float(answer.get("next_heartbeat_s") or DEFAULT_NEXT_HEARTBEAT_S)
@@ -132,16 +139,10 @@ class Licensing:
         return status
 
     def _verify(self, token: str) -> Lease:
-        state = self.session.state
-        if state.jwks is None:
-            state.jwks = self.session.api.request("GET", JWKS_PATH)
-        try:
-            return verify_lease(token, state.jwks, state.device_id)
-        except LeaseRejected as error:
-            if "unknown signing key" not in str(error):
-                raise
-        state.jwks = self.session.api.request("GET", JWKS_PATH)  # the server rotated its key
-        return verify_lease(token, state.jwks, state.device_id)
+        """The lease if a trusted key signed it; a key not trusted yet is looked up in the server's signed
+        key set first (a rotation, or the first lease without pinned keys)."""
+        self.lease_keys.ensure(lease_kid(token))
+        return verify_lease(token, self.lease_keys.trusted(), self.session.state.device_id)
 
     def _witness(self, checkpoint: dict[str, Any] | None) -> None:
         if self.witness is None:
@@ -174,11 +175,13 @@ class Licensing:
         return LicenseStatus(False, self._ended, self.session.state.license_expiry, None, online=True)
 
     def _restore(self) -> None:
+        """The saved lease, if a key trusted now signed it (the state's seal vouched for the times)."""
         state = self.session.state
         lease = None
-        if state.lease and state.jwks:
+        if state.lease:
             try:
-                lease = verify_lease(state.lease, state.jwks, state.device_id)
+                lease = verify_lease(state.lease, self.lease_keys.trusted(), state.device_id)
             except LeaseRejected as error:
                 log.warning("ignoring the saved lease: %s", error)
         self.grace.load_from(state, lease)
+        self.grace.tampered = self.session.state_file.tampered

@@ -49,6 +49,10 @@ BY_CODE = {
         "fix the clock or reconnect."
     ),
     "no_lease": "The license was never checked on this device: connect to the server once.",
+    "state_tampered": (
+        "The license saved on this device was changed outside the application, so it is not trusted: "
+        "connect to the server once."
+    ),
     "busy": "The server is busy; try again in a moment.",
 }
 

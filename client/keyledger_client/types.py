@@ -14,6 +14,7 @@ from typing import Protocol
 GRACE_EXPIRED = "grace_expired"
 CLOCK_ROLLBACK = "clock_rollback"
 NO_LEASE = "no_lease"
+STATE_TAMPERED = "state_tampered"  # the saved state's seal did not verify: no lease until a heartbeat
 
 
 class Clock(Protocol):
@@ -63,7 +64,8 @@ class Callbacks:
     and does not stop the heartbeats."""
 
     on_invalid: Callable[[LicenseStatus], None] | None = None
-    """the license is not (or no longer) valid: a server reason, the grace period ended, clock rollback"""
+    """the license is not (or no longer) valid: a server reason, the grace period ended, clock rollback,
+    a saved state that was edited (``state_tampered``)"""
     on_signed_out: Callable[[str], None] | None = None
     """the session ended (banned, revoked, refresh token reused, expired); the argument is the code"""
     on_witness_alarm: Callable[[Exception], None] | None = None

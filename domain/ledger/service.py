@@ -12,6 +12,7 @@ from domain.heartbeats import LicenseState
 from domain.ledger.accounts import AccountCommands
 from domain.ledger.addresses import AddressCommands
 from domain.ledger.api_keys import ApiKeyCommands
+from domain.ledger.crash_reports import CrashReportCommands
 from domain.ledger.devices import DeviceCommands
 from domain.ledger.licenses import LicenseCommands
 from domain.ledger.policies import PolicyCommands
@@ -29,6 +30,7 @@ class Ledger(
     PolicyCommands,
     ApiKeyCommands,
     WebhookCommands,
+    CrashReportCommands,
 ):
     """Commands return ``Written`` (their result and the notification id they produced)."""
 

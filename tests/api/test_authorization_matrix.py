@@ -45,9 +45,12 @@ from fastapi.routing import APIRoute
 from api.http import ROUTERS
 from domain.alert import AlertKind
 from domain.context import AuditContext
+from domain.crash_report import Reporter
 from domain.roles import Role
 from tests.api.embedded import sqlite_api
 from tests.api.harness import COMPONENTS, PASSWORD, Api, web_session
+from tests.api.test_crash_reports import crash_body
+from tests.domain.test_crash_report import DETAILS
 
 CALLERS = ("anonymous", "bad_body", "user", "vip", "banned", "other", "missing", "admin")
 
@@ -56,6 +59,7 @@ method path                                     auth    anonymous bad_body user 
 GET    /healthz                                 public  200       -        200  200 200    -     -       200
 GET    /readyz                                  public  200       -        200  200 200    -     -       200
 GET    /.well-known/jwks.json                   public  200       -        200  200 200    -     -       200
+GET    /.well-known/keyledger-keys.jws          public  200       -        200  200 200    -     -       200
 GET    /metrics                                 public  403       -        403  403 403    -     -       403
 POST   /auth/login                              login   401       422      200  200 401    -     -       200
 POST   /auth/logout                             cookie  401       -        200  200 401    403   -       200
@@ -67,6 +71,7 @@ POST   /client/licenses/activate                bearer  401       401      200  
 GET    /client/license                          bearer  401       -        200  200 401    -     -       200
 GET    /client/devices                          bearer  401       -        200  200 401    -     -       200
 POST   /client/heartbeat                        bearer  401       422      200  200 401    -     -       200
+POST   /client/crash-reports                    bearer  401       401      201  201 401    -     -       201
 GET    /admin/users                             cookie  401       -        403  403 401    -     -       200
 POST   /admin/users                             cookie  401       401      403  403 401    403   -       201
 GET    /admin/users/{account_id}                cookie  401       -        403  403 401    -     404     200
@@ -108,6 +113,9 @@ GET    /admin/webhooks/{endpoint_id}/deliveries cookie  401       -        403  
 POST   /admin/webhooks/{endpoint_id}/deliveries/{position}/resend cookie 401 401 403 403 401 403 404 200
 GET    /admin/alerts                            cookie  401       -        403  403 401    -     -       200
 POST   /admin/alerts/{alert_id}/acknowledge     cookie  401       401      403  403 401    403   404     200
+GET    /admin/crash-reports                     cookie  401       -        403  403 401    -     -       200
+GET    /admin/crash-reports/counts              cookie  401       -        403  403 401    -     -       200
+GET    /admin/crash-reports/{crash_id}          cookie  401       -        403  403 401    -     404     200
 GET    /dashboard/stats                         cookie  401       -        403  403 401    -     -       200
 GET    /dashboard/activity                      cookie  401       -        403  403 401    -     -       200
 GET    /dashboard/stream                        cookie  401       -        403  403 401    -     -       200
@@ -148,6 +156,8 @@ POST   /ui/sessions/{session_id}/revoke         cookie  401       -        403  
 GET    /ui/ip-blocks                            cookie  401       -        403  403 401    -     -       200
 POST   /ui/ip-blocks                            cookie  401       -        403  403 401    403   -       200
 POST   /ui/ip-blocks/unblock                    cookie  401       -        403  403 401    403   -       200
+GET    /ui/crashes                              cookie  401       -        403  403 401    -     -       200
+GET    /ui/crashes/{crash_id}                   cookie  401       -        403  403 401    -     404     200
 GET    /ui/audit                                cookie  401       -        403  403 401    -     -       200
 POST   /ui/users/{account_id}/grant             cookie  401       -        403  403 401    403   404     200
 GET    /ui/api-keys                             cookie  401       -        403  403 401    -     -       200
@@ -222,6 +232,9 @@ def build_world(api: Api) -> World:
     api.ledger.raise_alert(AlertKind.IP_MANY_ACCOUNTS, BLOCKED, 9, now, now, ctx)
     for name in ("banned", "outlaw"):
         api.ledger.ban(UUID(accounts[name]), None, now, ctx)
+    target = desktop["target"]
+    reporter = Reporter(UUID(accounts["target"]), UUID(target["device_id"]), UUID(target["session_id"]))
+    crash = api.ledger.report_crash(reporter, DETAILS, now, ctx).value
     ids = {
         "account_id": accounts["target"],
         "license_id": str(issued[5].license_id),
@@ -236,6 +249,7 @@ def build_world(api: Api) -> World:
         "disabled_endpoint": str(hooks[1]),
         "position": "1",
         "alert_id": str(alert),
+        "crash_id": str(crash),
     }
     wait_for_checkpoint(api, web["admin"])
     return World(api, web, desktop, keys, ids)
@@ -272,6 +286,7 @@ BODIES: dict[Route, Body] = {
     ("POST", "/auth/refresh"): refresh_body,
     ("POST", "/client/licenses/activate"): lambda w, c: {"key": w.keys.get(c, "KL-NONE")},
     ("POST", "/client/heartbeat"): fixed({"client_version": "1.0.0"}),
+    ("POST", "/client/crash-reports"): lambda _w, _c: crash_body(),
     ("POST", "/admin/users"): lambda _w, c: {"username": f"made_by_{c}", "password": PASSWORD},
     ("PATCH", "/admin/users/{account_id}"): fixed({"device_limit": 3}),
     ("POST", "/admin/users/{account_id}/ban"): fixed({"reason": "chargeback"}),
@@ -323,6 +338,7 @@ MISSING = {
     "endpoint_id": str(uuid.uuid4()),
     "position": "1",
     "alert_id": str(uuid.uuid4()),
+    "crash_id": str(uuid.uuid4()),
 }
 
 

@@ -19,6 +19,7 @@ from schemathesis.schemas import APIOperation
 from api.cookies import cookie_name
 from domain.roles import Role
 from tests.api.harness import Api, licensed_client, services_of
+from tests.api.test_crash_reports import crash_body
 
 Operation = APIOperation[Any, Any, Any, Any]
 BASE_URL = "https://testserver"
@@ -48,9 +49,11 @@ def credentials(api: Api) -> dict[str, dict[str, Any]]:
     api.create_account("root", Role.ADMIN)
     csrf = api.web_login("root")
     name = cookie_name(services_of(api).web)
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    crash = api.client.post("/client/crash-reports", json=crash_body(), headers=bearer).json()
     return {
         "anonymous": {},
-        "client": {"headers": {"Authorization": f"Bearer {tokens['access_token']}"}},
+        "client": {"headers": bearer},
         "admin": {"headers": csrf, "cookies": {name: api.client.cookies[name]}},
         "ids": {
             "account_id": str(api.ledger.account_id_for("carol")),
@@ -58,6 +61,7 @@ def credentials(api: Api) -> dict[str, dict[str, Any]]:
             "license_id": tokens["license_id"],
             "device_id": tokens["device_id"],
             "session_id": tokens["session_id"],
+            "crash_id": crash["id"],
         },
     }
 

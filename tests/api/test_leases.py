@@ -161,3 +161,12 @@ def test_heartbeats_append_no_events_but_update_presence(api: Api) -> None:
         assert seen is not None
         assert (seen.at, seen.client_ip, seen.client_version) == (api.clock(), "203.0.113.7", version)
     assert api.ledger.recorder.max_notification_id() == position
+
+
+def test_the_lease_states_the_accounts_tier(api: Api) -> None:
+    """The signed lease carries the license tier plugins are judged by: user, vip, and vip for an admin."""
+    tiers = {}
+    for name, role in (("ursula", Role.USER), ("victor", Role.VIP), ("ada", Role.ADMIN)):
+        api.create_account(name, role)
+        tiers[name] = offline_verify(api, beat_json(api, api.client_login(name))["lease"])["tier"]
+    assert tiers == {"ursula": "user", "victor": "vip", "ada": "vip"}

@@ -3,6 +3,8 @@ Keyledger server behind ``httpx.MockTransport`` that signs real EdDSA leases."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import threading
 import time
@@ -14,6 +16,7 @@ from typing import Any
 import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from keyring.backend import KeyringBackend
 
 PASSWORD = "correct horse battery"
@@ -76,7 +79,8 @@ def problem(status: int, code: str) -> httpx.Response:
 class FakeServer:
     clock: FakeClock
     key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
-    kid: str = "k1"
+    next_keys: list[Ed25519PrivateKey] = field(default_factory=list)  # published before they sign
+    vouching: list[Ed25519PrivateKey] = field(default_factory=list)  # more keys that sign the key set
     offline: bool = False
     banned: bool = False
     license_code: str | None = None
@@ -101,9 +105,17 @@ class FakeServer:
     def count(self, route: str) -> int:
         return self.calls.count(route)
 
+    @property
+    def kid(self) -> str:
+        return kid_of(self.key)
+
     def jwks(self) -> dict[str, Any]:
-        jwk = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(self.key.public_key()))
-        return {"keys": [{**jwk, "kid": self.kid, "alg": "EdDSA", "use": "sig"}]}
+        return {"keys": [jwk_of(self.key)]}
+
+    def key_set(self) -> dict[str, Any]:
+        """The signed key set: this server's key and its next keys, signed by it and every vouching key."""
+        iat = int(self.clock.now().timestamp())
+        return sign_key_set([self.key, *self.next_keys], [self.key, *self.vouching], iat)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         route = f"{request.method} {request.url.path}"
@@ -233,6 +245,9 @@ class FakeServer:
     def jwks_route(self, _request: httpx.Request, _body: Any) -> httpx.Response:
         return httpx.Response(200, json=self.jwks())
 
+    def key_set_route(self, _request: httpx.Request, _body: Any) -> httpx.Response:
+        return httpx.Response(200, json=self.key_set(), headers={"content-type": "application/jose+json"})
+
 
 ROUTES = {
     "POST /auth/client/login": "login",
@@ -243,4 +258,42 @@ ROUTES = {
     "POST /client/heartbeat": "heartbeat",
     "POST /client/licenses/activate": "activate",
     "GET /.well-known/jwks.json": "jwks_route",
+    "GET /.well-known/keyledger-keys.jws": "key_set_route",
 }
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def raw_public(key: Ed25519PrivateKey) -> bytes:
+    return key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def kid_of(key: Ed25519PrivateKey) -> str:
+    """The key id the server gives a key: the first 16 characters of base64url SHA-256 of it."""
+    return b64url(hashlib.sha256(raw_public(key)).digest())[:16]
+
+
+def jwk_of(key: Ed25519PrivateKey) -> dict[str, Any]:
+    return {"kty": "OKP", "crv": "Ed25519", "x": b64url(raw_public(key)), "kid": kid_of(key), "alg": "EdDSA"}
+
+
+def segment(document: dict[str, Any]) -> str:
+    return b64url(json.dumps(document, separators=(",", ":")).encode())
+
+
+def sign_key_set(
+    published: list[Ed25519PrivateKey], signers: list[Ed25519PrivateKey], iat: int
+) -> dict[str, Any]:
+    """A signed key set written from the documented format (RFC 7515 §7.2.1, general JSON serialization)."""
+    payload = segment(
+        {"typ": "keyledger-keys", "iss": "keyledger", "iat": iat, "keys": [jwk_of(k) for k in published]}
+    )
+    signatures = []
+    for key in signers:
+        protected = segment({"alg": "EdDSA", "kid": kid_of(key), "typ": "keyledger-keys+jws"})
+        signatures.append(
+            {"protected": protected, "signature": b64url(key.sign(f"{protected}.{payload}".encode()))}
+        )
+    return {"payload": payload, "signatures": signatures}

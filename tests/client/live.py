@@ -1,5 +1,6 @@
 """The real Keyledger app (``create_app`` over a fresh SQLite ledger, fast password hashing) served by
-uvicorn on a loopback port, and an admin that drives it over HTTP."""
+uvicorn on a loopback port, and an admin that drives it over HTTP; or, in process, the SDK's transport
+into an app under test (``tests.api.harness``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from bootstrap.app import build_services, create_app
 from bootstrap.settings import Settings
@@ -84,3 +87,24 @@ class Admin:
 
     def close(self) -> None:
         self.http.close()
+
+
+class AppTransport(httpx.BaseTransport):
+    """The SDK's injectable transport into an app in this process: each request goes through a test
+    client of its own (so no cookie of the test's admin rides along)."""
+
+    HOP_HEADERS = frozenset({"host", "content-length", "content-encoding", "transfer-encoding"})
+
+    def __init__(self, app: FastAPI, base_url: str) -> None:
+        self.client = TestClient(app, base_url=base_url, client=("203.0.113.8", 50001))
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in self.HOP_HEADERS}
+        answer = self.client.request(
+            request.method, request.url.raw_path.decode(), headers=headers, content=request.read()
+        )
+        kept = [(k, v) for k, v in answer.headers.multi_items() if k.lower() not in self.HOP_HEADERS]
+        return httpx.Response(answer.status_code, headers=kept, content=answer.content)
+
+    def close(self) -> None:
+        self.client.close()

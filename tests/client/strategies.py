@@ -3,6 +3,9 @@ report must not carry, each with the text that carries it."""
 
 from __future__ import annotations
 
+import base64
+import json
+
 from hypothesis import strategies as st
 
 TOKEN_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
@@ -88,3 +91,63 @@ def secrets() -> st.SearchStrategy[Carried]:
 def usernames() -> st.SearchStrategy[str]:
     """Usernames as the server accepts them."""
     return st.from_regex(r"[A-Za-z0-9_]{3,50}", fullmatch=True)
+
+
+# --- signed key sets ---------------------------------------------------------------------------------
+def json_values() -> st.SearchStrategy[object]:
+    """Any JSON value."""
+    scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
+    return st.recursive(
+        scalars,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
+        max_leaves=8,
+    )
+
+
+def encoded(inner: st.SearchStrategy[object]) -> st.SearchStrategy[str]:
+    """``inner`` as JSON in unpadded base64url (a JWS segment)."""
+    return inner.map(lambda value: base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode())
+
+
+def segments() -> st.SearchStrategy[str]:
+    return st.binary(max_size=70).map(lambda raw: base64.urlsafe_b64encode(raw).rstrip(b"=").decode())
+
+
+def key_set_like() -> st.SearchStrategy[dict[str, object]]:
+    """Documents shaped like a signed key set, every part of them sometimes wrong."""
+    jwk = st.fixed_dictionaries(
+        {
+            "kty": st.sampled_from(["OKP", "RSA", 1]),
+            "crv": st.sampled_from(["Ed25519", "X25519"]),
+            "x": segments(),
+        },
+        optional={"kid": st.text(max_size=16)},
+    )
+    payload = st.fixed_dictionaries(
+        {
+            "typ": st.sampled_from(["keyledger-keys", "JWT"]),
+            "iat": st.integers() | st.booleans() | st.floats() | st.text(max_size=5),
+            "keys": st.lists(jwk, max_size=3) | json_values(),
+        }
+    )
+    header = st.fixed_dictionaries(
+        {
+            "alg": st.sampled_from(["EdDSA", "none"]),
+            "typ": st.sampled_from(["keyledger-keys+jws", "JWT"]),
+            "kid": st.text(max_size=16) | st.integers(),
+        }
+    )
+    signature = st.fixed_dictionaries(
+        {"protected": encoded(header) | st.text(max_size=20), "signature": segments() | json_values()}
+    )
+    return st.fixed_dictionaries(
+        {
+            "payload": encoded(payload) | st.text(max_size=20),
+            "signatures": st.lists(signature, max_size=3) | json_values(),
+        }
+    )
+
+
+def json_documents() -> st.SearchStrategy[object]:
+    """What a server or an edited state file may hold where a signed key set belongs."""
+    return json_values() | key_set_like()

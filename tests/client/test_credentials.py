@@ -9,6 +9,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from keyledger_client import KeyledgerClient, KeyringUnavailable
 from keyledger_client.credentials import DEVICE_KEY, REFRESH_TOKEN, SecretStore, is_secure
+from keyledger_client.state_seal import STATE_MAC_KEY
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
@@ -59,11 +60,12 @@ def test_remember_me_keeps_the_refresh_token(make_client: MakeClient, memory_key
 def test_not_remembered_keeps_no_refresh_token(
     make_client: MakeClient, memory_keyring: MemoryKeyring
 ) -> None:
-    """Not remembered: the session works in this process only; the keyring holds the device key alone."""
+    """Not remembered: the session works in this process only; the keyring holds the device key and the
+    state's seal key, no refresh token."""
     client = make_client()
     client.login("carol", PASSWORD, remember=False)
     assert client.license()["valid"] is True
-    assert set(memory_keyring.secrets) == {(SERVICE, DEVICE_KEY)}
+    assert set(memory_keyring.secrets) == {(SERVICE, DEVICE_KEY), (SERVICE, STATE_MAC_KEY)}
     assert not make_client().resume()
 
 

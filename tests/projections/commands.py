@@ -12,6 +12,7 @@ from uuid import UUID
 from hypothesis import strategies as st
 
 from domain.context import AuditContext
+from domain.crash_report import KINDS, CrashDetails, Reporter
 from domain.errors import DomainError
 from domain.ledger.service import Ledger
 from domain.roles import Role
@@ -33,6 +34,7 @@ OPS = (
     "revoke",
     "release",
     "block",
+    "crash",
     "advance",
 )
 operations = st.lists(st.tuples(st.sampled_from(OPS), st.integers(0, 3), st.integers(0, 3)), max_size=40)
@@ -138,6 +140,26 @@ class Interpreter:
         self.ledger.block_ip(
             f"203.0.113.{a}", self.now + timedelta(hours=1) if b else None, self.now, self.ctx(a)
         )
+
+    def crash(self, a: int, b: int) -> None:
+        """A crash report from one of the account's devices (a NUL in the text now and then)."""
+        account = self._account(a)
+        devices = self.devices.get(account, [])
+        if devices:
+            details = CrashDetails(
+                report_id=UUID(int=a * 10 + b),
+                occurred_at=self.now,
+                client_version="0.1.0",
+                app_version=f"2.{b}.0" if b else None,
+                platform="Linux",
+                python="CPython 3.11.7",
+                kind=KINDS[b % 2],
+                summary=f"Error {a}",
+                traceback="line\x00" * a,
+                log_tail="",
+            )
+            reporter = Reporter(account, devices[b % len(devices)], UUID(int=a))
+            self.ledger.report_crash(reporter, details, self.now, self.ctx(a))
 
     def advance(self, a: int, b: int) -> None:
         self.now += timedelta(hours=a * 7 + b)

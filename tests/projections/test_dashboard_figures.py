@@ -46,7 +46,17 @@ def independent_figures(ledger: Ledger, now: datetime) -> dict[str, Any]:
         elif name == "IpAddress.LoginFailed":
             failed += e.timestamp > now - timedelta(hours=24)
     assert all(
-        k in {"Account", "License", "Device", "Session", "IpAddress", "IndexEntry", "IdempotencyRecord"}
+        k
+        in {
+            "Account",
+            "License",
+            "Device",
+            "Session",
+            "IpAddress",
+            "IndexEntry",
+            "IdempotencyRecord",
+            "CrashReport",
+        }
         for k in kind.values()
     )
     expiries = [a["expiry"] for a in accounts.values()]

@@ -15,6 +15,7 @@ from api.ui.csv_export import cell
 from domain.roles import Role
 from tests.api.embedded import sqlite_api
 from tests.api.harness import PASSWORD, Api
+from tests.api.test_crash_reports import crash_body
 
 HTML = {"accept": "text/html"}
 
@@ -147,7 +148,17 @@ def test_csv_cells_that_look_like_formulas_are_defused() -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/ui/", "/ui/users", "/ui/licenses", "/ui/devices", "/ui/sessions", "/ui/ip-blocks", "/ui/audit"]
+    "path",
+    [
+        "/ui/",
+        "/ui/users",
+        "/ui/licenses",
+        "/ui/devices",
+        "/ui/sessions",
+        "/ui/ip-blocks",
+        "/ui/crashes",
+        "/ui/audit",
+    ],
 )
 def test_every_page_renders_in_both_languages_with_no_inline_script(ui: Api, path: str) -> None:
     """Each page answers 200 in Korean and English, with only our own script and stylesheet."""
@@ -177,3 +188,27 @@ def test_blocking_your_own_network_asks_first(ui: Api) -> None:
     )
     assert done.status_code == 303
     assert ui.ledger.is_blocked("203.0.113.0/24", ui.clock())
+
+
+def test_the_crashes_page_counts_per_version_and_shows_text_escaped(ui: Api) -> None:
+    """Reports are counted per application version (table and chart); a report's traceback is shown in a
+    <pre>, escaped: markup a client sent is text, never HTML."""
+    ui.create_account("carol")
+    tokens = ui.client_login("carol")
+    body = crash_body(app_version="7.1.0", traceback='<img src=x onerror="alert(1)">\nValueError: boom')
+    sent = ui.client.post("/client/crash-reports", json=body, headers=ui.bearer(tokens))
+    assert sent.status_code == 201, sent.text
+    ui.client.post("/client/crash-reports", json=crash_body(app_version="7.1.0"), headers=ui.bearer(tokens))
+    login(ui)
+    ui.client.get("/ui/language?lang=en")
+    page = ui.client.get("/ui/crashes", headers=HTML)
+    row = re.search(
+        r'<a href="/ui/crashes\?app_version=7.1.0">7.1.0</a></td>\s*<td class="num">(\d+)</td>', page.text
+    )
+    assert row is not None, page.text
+    assert row.group(1) == "2"
+    assert "<svg" in page.text
+    assert 'href="/ui/crashes"' in page.text  # in the navigation
+    detail = ui.client.get(f"/ui/crashes/{sent.json()['id']}", headers=HTML)
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in detail.text
+    assert "<img" not in detail.text
