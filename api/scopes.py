@@ -14,6 +14,7 @@ RESOURCES = (
     ("/admin/ip-blocks", "ip-blocks"),
     ("/admin/webhooks", "webhooks"),
     ("/admin/alerts", "alerts"),
+    ("/admin/crash-reports", "crash-reports"),
     ("/audit", "audit"),
     ("/ledger/export", "audit"),
     ("/dashboard", "dashboard"),

@@ -36,6 +36,7 @@ class Scope(StrEnum):
     WEBHOOKS_WRITE = "webhooks:write"
     ALERTS_READ = "alerts:read"
     ALERTS_WRITE = "alerts:write"
+    CRASH_REPORTS_READ = "crash-reports:read"
 
 
 def parse_scopes(values: list[str] | tuple[str, ...]) -> tuple[Scope, ...]:

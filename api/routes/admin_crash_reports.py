@@ -11,8 +11,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api import lists
-from api.deps import AppServices, CurrentAdmin
+from api.deps import AppServices
 from api.listing import Listing, ListPage, page_of
+from api.machine_auth import CurrentAdmin
 from api.problems import responses
 from api.schemas import MAX_POSITION, NO_NUL
 from domain.crash_report import MAX_APP_VERSION, MAX_CLIENT_VERSION, CrashReport

@@ -286,7 +286,9 @@ BODIES: dict[Route, Body] = {
     ("POST", "/auth/refresh"): refresh_body,
     ("POST", "/client/licenses/activate"): lambda w, c: {"key": w.keys.get(c, "KL-NONE")},
     ("POST", "/client/heartbeat"): fixed({"client_version": "1.0.0"}),
-    ("POST", "/client/crash-reports"): lambda _w, _c: crash_body(),
+    ("POST", "/client/crash-reports"): lambda _w, _c: crash_body(
+        report_id="6f1c2a4e-0b1d-4c53-9a8e-2f0f6c1d7e90"
+    ),
     ("POST", "/admin/users"): lambda _w, c: {"username": f"made_by_{c}", "password": PASSWORD},
     ("PATCH", "/admin/users/{account_id}"): fixed({"device_limit": 3}),
     ("POST", "/admin/users/{account_id}/ban"): fixed({"reason": "chargeback"}),
