@@ -14,17 +14,20 @@ from api.body_limit import BodyLimitMiddleware
 from api.deps import limit_requests, refuse_blocked
 from api.errors import install_error_handlers
 from api.metrics import MetricsMiddleware
+from api.release_uploads import UPLOAD_PATHS
 from api.request_ids import RequestIdMiddleware
 from api.routes import (
     admin_devices,
     admin_ip_blocks,
     admin_licenses,
+    admin_releases,
     admin_sessions,
     admin_users,
     audit,
     client_auth,
     client_devices,
     client_licensing,
+    client_releases,
     dashboard,
     health,
     ui_audit,
@@ -33,6 +36,7 @@ from api.routes import (
     ui_devices,
     ui_ip_blocks,
     ui_licenses,
+    ui_releases,
     ui_users,
     web_auth,
 )
@@ -47,11 +51,13 @@ ROUTERS = (
     client_auth,
     client_licensing,
     client_devices,
+    client_releases,
     admin_users,
     admin_licenses,
     admin_devices,
     admin_sessions,
     admin_ip_blocks,
+    admin_releases,
     dashboard,
     audit,
     ledger_routes,
@@ -61,6 +67,7 @@ ROUTERS = (
     ui_licenses,
     ui_devices,
     ui_ip_blocks,
+    ui_releases,
     ui_audit,
     metrics_routes,
 )
@@ -82,7 +89,8 @@ def assemble(svc: Services, lifespan: Lifespan) -> FastAPI:
     for module in ROUTERS:
         app.include_router(module.router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
-    app.add_middleware(BodyLimitMiddleware, max_bytes=svc.web.max_body_bytes)
+    uploads = dict.fromkeys(UPLOAD_PATHS, svc.releases.max_upload_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=svc.web.max_body_bytes, overrides=uploads)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=svc.metrics)
     app.add_middleware(RequestIdMiddleware)

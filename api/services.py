@@ -12,6 +12,7 @@ from api.ledger_log import LedgerLog
 from api.limits import RateLimits
 from api.metrics import Metrics
 from api.readmodels import ReadModels
+from api.release_files import ReleaseStore
 from api.tokens import TokenService
 from domain.digests import Digests
 from domain.heartbeats import Presence
@@ -48,3 +49,4 @@ class Services:
     reads: ReadModels
     ledger_log: LedgerLog
     readiness: Mapping[str, Callable[[], bool]]  # each configured service beside the event store
+    releases: ReleaseStore

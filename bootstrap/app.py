@@ -22,6 +22,7 @@ from api.metrics import Metrics
 from api.readmodels import ReadModels
 from api.services import Clock, Services, WebSettings, utc_now
 from bootstrap import keys
+from bootstrap.files import build_vault, release_store
 from bootstrap.settings import Settings
 from bootstrap.stores import build_ledger, build_presence, build_read_store, build_tree
 from bootstrap.workers import Background, ClosedOnStop, build_background
@@ -77,7 +78,11 @@ def build_services(
     presence, tree, notary = build_presence(settings), build_tree(ledger), keys.notary(settings)
     if not settings.database_url:  # the embedded default creates its tables; PostgreSQL: db upgrade
         tree.create_tables()
-    background: list[Background] = [ClosedOnStop("ledger-tree", tree.close)]
+    vault = build_vault(settings, ledger, create_tables=not settings.database_url)
+    background: list[Background] = [
+        ClosedOnStop("ledger-tree", tree.close),
+        ClosedOnStop("release-secrets", vault.secrets.close),
+    ]
     if settings.inprocess_workers or not settings.database_url:
         background += build_background(settings, ledger, catchup, presence, clock, tree=tree, notary=notary)
     metrics = Metrics()
@@ -95,6 +100,7 @@ def build_services(
         reads=ReadModels(store, catchup, lambda: ledger.recorder.max_notification_id() or 0),
         ledger_log=LedgerLog(tree, notary.verifier_key(), ledger),
         readiness=readiness(settings),
+        releases=release_store(settings, vault),
     )
     return services, background
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from adapters import guard_rails
 from adapters.ledger_db import ledger_db
 from adapters.merkle_store import TREE_TABLES, TreeStore
+from adapters.release_secrets import ReleaseSecrets
 from bootstrap import keys
 from bootstrap.settings import Settings
 from bootstrap.stores import build_ledger
@@ -14,10 +15,12 @@ from domain.ledger.service import Ledger
 
 
 def upgrade_tree(ledger: Ledger) -> None:
-    """Creates the tree tables beside the events and makes events and tree append-only."""
+    """Creates the tree tables and the release secrets beside the events, and makes events and tree
+    append-only (the secrets are not: a master key rotation rewrites wrapped keys)."""
     db = ledger_db(ledger)
     try:
         TreeStore(db).create_tables()
+        ReleaseSecrets(db).create_tables()
         guard_rails.install(db, [db.events_table, *TREE_TABLES])
     finally:
         db.close()

@@ -4,6 +4,7 @@ them."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,3 +44,9 @@ class Settings(BaseSettings):
     argon2_parallelism: int = Field(default=1, ge=1)
     ledger_origin: str = Field(default="keyledger.local/ledger", pattern=r"^[^\s+]+$")
     checkpoint_signer_key: SecretStr | None = None
+    blob_store: Literal["local", "s3"] = "local"  # release files: <data dir>/blobs, or S3
+    s3_endpoint_url: str | None = Field(default=None, description="unset: AWS; else MinIO, Ceph, R2, ...")
+    s3_bucket: str | None = None
+    s3_prefix: str = Field(default="releases/", pattern=r"^[A-Za-z0-9._/-]{0,100}$")
+    max_upload_bytes: int = Field(default=8 * 1024**3, ge=1024, description="per release upload")
+    grant_lifetime_s: int = Field(default=86_400, ge=60, le=30 * 86_400, description="a download's grant")

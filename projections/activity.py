@@ -54,6 +54,10 @@ SUMMARIES = {
     "IpAddress.Blocked": "address blocked",
     "IpAddress.Unblocked": "address unblocked",
     "Alert.Raised": "alert: {kind} ({count} in the window)",
+    "Release.Published": "release {release_version} published for {channel}/{platform}",
+    "Release.Withdrawn": "release withdrawn",
+    "Release.Republished": "release published again",
+    "Download.Downloaded": "download of file {file_id} granted to device {device_id}",
 }
 
 

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from projections import accounts, activity, audit_index, dashboard, devices, ip_blocks, licenses, sessions
+from projections import (
+    accounts,
+    activity,
+    audit_index,
+    dashboard,
+    devices,
+    ip_blocks,
+    licenses,
+    releases,
+    sessions,
+)
 from projections.base import Projection
 
 ALL: tuple[Projection, ...] = (
@@ -11,6 +21,7 @@ ALL: tuple[Projection, ...] = (
     devices.PROJECTION,
     sessions.PROJECTION,
     ip_blocks.PROJECTION,
+    releases.PROJECTION,
     dashboard.PROJECTION,
     activity.PROJECTION,
     audit_index.PROJECTION,

@@ -43,6 +43,10 @@ EVENT_LABELS = {
     "IpAddress.Blocked": N_("Address blocked"),
     "IpAddress.Unblocked": N_("Address unblocked"),
     "Alert.Raised": N_("Alert raised"),
+    "Release.Published": N_("Release published"),
+    "Release.Withdrawn": N_("Release withdrawn"),
+    "Release.Republished": N_("Release published again"),
+    "Download.Downloaded": N_("Download granted"),
 }
 
 

@@ -5,19 +5,28 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from domain.expiry import expiry_of
+from domain.entitlement import license_verdict
 from domain.heartbeats import LicenseState
 from domain.ledger.accounts import AccountCommands
 from domain.ledger.addresses import AddressCommands
 from domain.ledger.devices import DeviceCommands
+from domain.ledger.downloads import DownloadCommands
 from domain.ledger.licenses import LicenseCommands
 from domain.ledger.policies import PolicyCommands
+from domain.ledger.releases import ReleaseCommands
 from domain.ledger.sessions import SessionCommands
 from domain.license import License
 
 
 class Ledger(
-    AccountCommands, LicenseCommands, DeviceCommands, SessionCommands, AddressCommands, PolicyCommands
+    AccountCommands,
+    LicenseCommands,
+    DeviceCommands,
+    SessionCommands,
+    AddressCommands,
+    PolicyCommands,
+    ReleaseCommands,
+    DownloadCommands,
 ):
     """Commands return ``Written`` (their result and the notification id they produced)."""
 
@@ -26,14 +35,7 @@ class Ledger(
         ``license_suspended`` (if a suspension is what stands in the way), ``license_expired`` or
         ``no_license``."""
         account = self.account(account_id)
-        if not account.grants or account.license_expiry is None:
-            return LicenseState(False, "no_license", None)
         suspended = {
             g.license_id for g in account.grants if self.load(License, g.license_id, "license").suspended
         }
-        usable = expiry_of(g for g in account.grants if g.license_id not in suspended)
-        if usable is not None and usable > now:
-            return LicenseState(True, None, usable)
-        if suspended and account.license_expiry > now:
-            return LicenseState(False, "license_suspended", account.license_expiry)
-        return LicenseState(False, "license_expired", usable or account.license_expiry)
+        return license_verdict(account, suspended, now)
