@@ -1,5 +1,6 @@
 """Keyledger desktop SDK: log in, bind this device, keep the license valid with heartbeats and signed
-leases (offline grace included), and witness the ledger. Build one ``KeyledgerClient``; everything it
+leases (offline grace included), witness the ledger, and download releases (decrypted in memory, verified
+against the ledger: ``KeyledgerClient.open_release``). Build one ``KeyledgerClient``; everything it
 raises is a ``KeyledgerError`` (the tree is drawn in ``keyledger_client.errors``)."""
 
 from __future__ import annotations
@@ -30,15 +31,19 @@ from keyledger_client.errors import (
     AccountBanned,
     AuthenticationError,
     DeviceLimitReached,
+    GrantExpired,
     InvalidCredentials,
     KeyledgerError,
     KeyringUnavailable,
     LeaseRejected,
     LicenseKeyRejected,
     NoDeviceIdentity,
+    NotEntitled,
     NotLoggedIn,
     ProblemError,
     RateLimited,
+    ReleaseRejected,
+    ReleaseWithdrawn,
     ServerBusy,
     ServerUnreachable,
     SessionEnded,
@@ -46,6 +51,8 @@ from keyledger_client.errors import (
     WitnessAlarm,
 )
 from keyledger_client.fingerprint import application_salt, platform_readers
+from keyledger_client.release_catalog import NoSuchRelease, Release, ReleaseFile
+from keyledger_client.releases import write_plaintext
 from keyledger_client.session import LoginResult
 from keyledger_client.types import Callbacks, Clock, LicenseStatus, SystemClock
 from keyledger_client.version import VERSION
@@ -62,6 +69,7 @@ __all__ = [
     "Clock",
     "CompactRange",
     "DeviceLimitReached",
+    "GrantExpired",
     "InvalidCredentials",
     "KeyledgerClient",
     "KeyledgerError",
@@ -74,10 +82,16 @@ __all__ = [
     "MalformedCheckpoint",
     "MalformedLeaf",
     "NoDeviceIdentity",
+    "NoSuchRelease",
+    "NotEntitled",
     "NotLoggedIn",
     "ProblemError",
     "ProofError",
     "RateLimited",
+    "Release",
+    "ReleaseFile",
+    "ReleaseRejected",
+    "ReleaseWithdrawn",
     "ServerBusy",
     "ServerUnreachable",
     "SessionEnded",
@@ -96,4 +110,5 @@ __all__ = [
     "platform_readers",
     "verify_consistency",
     "verify_inclusion",
+    "write_plaintext",
 ]

@@ -10,13 +10,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
 from rich.console import Console
 
-from keyledger_client import messages
+from keyledger_client import download_view, messages
 from keyledger_client.client import KeyledgerClient
 from keyledger_client.errors import KeyledgerError, NotLoggedIn
 from keyledger_client.launcher import Watch, launch
@@ -167,6 +168,25 @@ def devices(ctx: typer.Context) -> None:
     with reporting(), open_client(ctx) as client:
         out().print(device_table(client))
         out().print(account_devices_table(client.devices()))
+
+
+@app.command()
+def download(
+    ctx: typer.Context,
+    release: Annotated[
+        str | None, typer.Argument(help="a version or release id (default: the newest)")
+    ] = None,
+    platform: Annotated[str | None, typer.Option(help="platform label (default: this machine's)")] = None,
+    channel: Annotated[str, typer.Option(help="channel of the newest release")] = "stable",
+    file: Annotated[str | None, typer.Option("--file", help="which file of the release")] = None,
+    output: Annotated[Path | None, typer.Option(help="write the verified plaintext here")] = None,
+) -> None:
+    """Download a release file: resumable, decrypted in memory, verified against the ledger."""
+    with reporting(), open_client(ctx) as client:
+        if not client.resume():
+            raise NotLoggedIn("not logged in")
+        done = download_view.download(client, release, platform, channel, file, output, err())
+        out().print(f"[green]✓[/green] {done}")
 
 
 def main() -> None:

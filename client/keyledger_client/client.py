@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,8 @@ from keyledger_client.errors import NotLoggedIn
 from keyledger_client.fingerprint import Readers, application_salt
 from keyledger_client.heartbeat import HeartbeatThread
 from keyledger_client.licensing import Licensing
+from keyledger_client.release_catalog import Release, ReleaseFile
+from keyledger_client.releases import Progress, Releases
 from keyledger_client.session import LoginResult, Session, parse_time
 from keyledger_client.state import LocalState, StateFile, default_home
 from keyledger_client.transport import DEFAULT_TIMEOUT_S, Api
@@ -53,10 +56,14 @@ class KeyledgerClient:
         ledger_key: str | None = None,
         client_version: str = VERSION,
         timeout: float = DEFAULT_TIMEOUT_S,
+        post_quantum: bool = False,
     ) -> None:
         """``server`` defaults to the one of the last login; ``salt`` to one derived from ``app_id``;
-        ``ledger_key`` pins the ledger's verifier key (else it is trusted on first use)."""
-        state_file = StateFile(home or default_home(app_id))
+        ``ledger_key`` pins the ledger's verifier key (else it is trusted on first use); ``post_quantum``
+        registers a hybrid MLKEM768-X25519 device key, so downloads stay confidential against a future
+        quantum computer."""
+        folder = home or default_home(app_id)
+        state_file = StateFile(folder)
         state = state_file.load()
         url = (server or state.server or "").rstrip("/")
         if not url:
@@ -76,9 +83,11 @@ class KeyledgerClient:
             salt=salt or application_salt(app_id),
             readers=readers,
             on_signed_out=self._signed_out,
+            post_quantum=post_quantum,
         )
         self.witness = Witness(self.session, pinned_key=ledger_key) if witness else None
         self.licensing = Licensing(self.session, clock, self.callbacks, self.witness, client_version)
+        self.releases = Releases(self.session, self.witness, clock, folder)
         self._heartbeats: HeartbeatThread | None = None
 
     @property
@@ -129,6 +138,23 @@ class KeyledgerClient:
         """The account's bound devices and its device limit (``GET /client/devices``)."""
         self.session.require()
         return self.session.tokens.authorized("GET", "/client/devices")
+
+    def open_release(
+        self,
+        version: str | None = None,
+        *,
+        platform: str | None = None,
+        channel: str = "stable",
+        file: str | None = None,
+        progress: Progress | None = None,
+    ) -> tuple[Release, ReleaseFile, Iterator[bytes]]:
+        """A release file's plaintext, in memory: the release (by version, else the newest of ``channel``
+        for ``platform``), the file (by name, or the only one) and its chunks, downloaded (or resumed)
+        into the encrypted cache first. The chunks are verified against the SHA-256 the release records:
+        ``ReleaseRejected`` while iterating means none of them may be used."""
+        release = self.releases.find(version, platform=platform, channel=channel)
+        chosen = release.file(file)
+        return release, chosen, self.releases.open(release, chosen, progress)
 
     def heartbeat(self) -> LicenseStatus:
         """One heartbeat now; when the server cannot be reached, the status the latest lease allows."""

@@ -11,6 +11,7 @@ from keyledger_client.errors import (
     NotLoggedIn,
     ProblemError,
     RateLimited,
+    ReleaseRejected,
     ServerUnreachable,
 )
 from keyledger_client.types import LicenseStatus
@@ -47,6 +48,12 @@ BY_CODE = {
     ),
     "no_lease": "The license was never checked on this device: connect to the server once.",
     "busy": "The server is busy; try again in a moment.",
+    "license_expired": "Your license has expired: " + ACTIVATE + ".",
+    "tier_too_low": "Your license does not include this release (it needs a higher tier).",
+    "device_key_missing": "This device has no download key registered: " + LOG_IN_AGAIN + ".",
+    "release_withdrawn": "The vendor has withdrawn this release; choose another version.",
+    "grant_expired": "The download took too long and its grant expired: run the command again.",
+    "limiter_unavailable": "Downloads are briefly unavailable on the server; try again in a minute.",
 }
 
 
@@ -67,13 +74,19 @@ def for_error(error: KeyledgerError, server: str | None = None) -> str:
     if isinstance(error, ServerUnreachable):
         where = f" at {server}" if server else ""
         return f"Cannot reach the Keyledger server{where}: check the address and your network connection."
-    if isinstance(error, NotLoggedIn):
-        return "Not logged in: run `keyledger-client login`."
-    if isinstance(error, KeyringUnavailable):
-        return str(error)
+    if isinstance(error, NotLoggedIn | KeyringUnavailable | ReleaseRejected):
+        return _own_words(error)
     if isinstance(error, RateLimited):
         wait = f" in {error.retry_after:.0f} s" if error.retry_after else " later"
         return f"Too many attempts: try again{wait}."
     if isinstance(error, ProblemError):
         return BY_CODE.get(error.code, f"The server refused: {error.detail} ({error.code}).")
     return f"{type(error).__name__}: {error}"
+
+
+def _own_words(error: KeyledgerError) -> str:
+    if isinstance(error, NotLoggedIn):
+        return "Not logged in: run `keyledger-client login`."
+    if isinstance(error, ReleaseRejected):
+        return f"The download was refused and deleted, nothing of it was kept: {error}"
+    return str(error)

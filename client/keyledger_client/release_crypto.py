@@ -22,11 +22,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from keyledger_client.errors import ReleaseRejected
 from keyledger_client.release_grant import (
     PREFIX_LENGTH,
     DeviceSecret,
     ExpectedRelease,
-    ReleaseRejected,
     grant_length,
     open_grant,
 )
