@@ -18,9 +18,11 @@ from adapters.event_source import LedgerEvents
 from adapters.keyfiles import KeyFileError
 from adapters.read_store import SqliteReadStore
 from api.logs import configure_logging
+from api.problems import ApiError
 from api.services import utc_now
 from bootstrap import keys
 from bootstrap.ledger_verify import ledger_verify
+from bootstrap.release_cli import add_commands as add_release_commands
 from bootstrap.schema import create_tables
 from bootstrap.settings import Settings
 from bootstrap.stores import SettingsError, build_ledger, build_presence, build_read_store, build_tree
@@ -96,6 +98,19 @@ def issue_licenses(args: argparse.Namespace, settings: Settings) -> int:
     for issued in written.value:
         print(issued.key)
     return 0
+
+
+def with_ledger(command: Callable[[argparse.Namespace, Settings, Ledger, AuditContext], int]) -> Command:
+    """``command`` given the ledger (closed afterwards) and the CLI's audit context."""
+
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        ledger = ledger_for_cli(settings)
+        try:
+            return command(args, settings, ledger, cli_context())
+        finally:
+            ledger.close()
+
+    return run
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -190,6 +205,7 @@ def parser() -> argparse.ArgumentParser:
     issue.add_argument("--tier", default="user", help="user or vip")
     issue.add_argument("--note", default="")
     issue.set_defaults(run=issue_licenses)
+    add_release_commands(admin, keys, with_ledger)
     work = groups.add_parser("worker", help="run a worker process")
     work.add_argument("name", choices=[*WORKER_NAMES, "all"])
     work.set_defaults(run=worker)
@@ -215,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         command: Command = args.run
         return command(args, Settings())
-    except (DomainError, SettingsError, KeyFileError) as error:
+    except (DomainError, SettingsError, KeyFileError, ApiError, OSError) as error:
         print(f"keyledger: {error}", file=sys.stderr)
         return 1
 
