@@ -48,7 +48,7 @@ def test_precedence_follows_the_specification_example() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["1", "1.0", "01.0.0", "1.0.0-", "1.0.0-01", "1.0.0+", "v1.0.0", "1.0.0 ", "１.0.0", "1." * 40 + "0"],
+    ["1", "1.0", "01.0.0", "1.0.0-", "1.0.0-01", "1.0.0+", "v1.0.0", "1.0.0 ", "\uff11.0.0", "1." * 40 + "0"],
 )
 def test_anything_else_is_refused(text: str) -> None:
     """Leading zeros, missing parts, prefixes, non-ASCII digits, over-long text: ``InvalidInput``."""
