@@ -6,7 +6,9 @@ from __future__ import annotations
 import socket
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,11 +45,11 @@ def test_a_raw_body_publishes_a_one_file_release(api: Api) -> None:
 @pytest.mark.parametrize(
     "case", ["duplicate", "bad_version", "no_file", "bad_name", "truncated", "not_a_form", "too_large"]
 )
-def test_a_refused_upload_leaves_nothing(tmp_path: Path, now: object, case: str) -> None:
+def test_a_refused_upload_leaves_nothing(tmp_path: Path, now: datetime, case: str) -> None:
     """A version already published (refused before the first byte is stored), a bad field, no file, a
     dot-file name, a form cut short, a body that is not a form, a body over the cap: 4xx, and no
     release, blob or key remains."""
-    with sqlite_api(tmp_path, now, max_upload_bytes=100_000) as api:  # type: ignore[arg-type]
+    with sqlite_api(tmp_path, now, max_upload_bytes=100_000) as api:
         headers = admin(api)
         if case == "duplicate":
             published(api, headers, {"a.bin": b"first"})
@@ -58,7 +60,7 @@ def test_a_refused_upload_leaves_nothing(tmp_path: Path, now: object, case: str)
         assert (leftovers(tmp_path / "data", store), releases(api)) == before
 
 
-def refused_upload(api: Api, headers: dict[str, str], case: str) -> object:
+def refused_upload(api: Api, headers: dict[str, str], case: str) -> Any:
     big, files = b"x" * 60_000, {"a.bin": b"data", "b.bin": b"more"}
     if case == "duplicate":
         return publish(api, headers, files)
