@@ -9,6 +9,7 @@ import functools
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
@@ -68,7 +69,8 @@ def rotate_file_master(settings: Settings, ledger: Ledger) -> int:
     return 0
 
 
-Parsers = argparse._SubParsersAction[argparse.ArgumentParser]
+if TYPE_CHECKING:  # the class is generic only to type checkers
+    Parsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def add_commands(admin: Parsers, keys: Parsers, run: Callable[..., Command]) -> None:

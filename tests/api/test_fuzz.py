@@ -19,6 +19,7 @@ from schemathesis.schemas import APIOperation
 from api.cookies import cookie_name
 from domain.roles import Role
 from tests.api.harness import Api, licensed_client, services_of
+from tests.releases.harness import admin, device, granted, published
 
 Operation = APIOperation[Any, Any, Any, Any]
 BASE_URL = "https://testserver"
@@ -45,12 +46,15 @@ def principal_of(path: str) -> str:
 def credentials(api: Api) -> dict[str, dict[str, Any]]:
     """Keyword arguments for ``Case.call`` per principal, and the ids of real entities to aim at."""
     tokens = licensed_client(api, "carol", device_limit=2)
+    downloader = device(api, "dora")
     api.create_account("root", Role.ADMIN)
+    release = published(api, admin(api, "publisher"), {"app.bin": b"fuzz" * 100})
+    answer = granted(api, downloader, release)
     csrf = api.web_login("root")
     name = cookie_name(services_of(api).web)
     return {
         "anonymous": {},
-        "client": {"headers": {"Authorization": f"Bearer {tokens['access_token']}"}},
+        "client": {"headers": downloader.headers},
         "admin": {"headers": csrf, "cookies": {name: api.client.cookies[name]}},
         "ids": {
             "account_id": str(api.ledger.account_id_for("carol")),
@@ -58,6 +62,9 @@ def credentials(api: Api) -> dict[str, dict[str, Any]]:
             "license_id": tokens["license_id"],
             "device_id": tokens["device_id"],
             "session_id": tokens["session_id"],
+            "release_id": release["id"],
+            "file_id": answer["file_id"],
+            "grant_id": answer["grant_id"],
         },
     }
 

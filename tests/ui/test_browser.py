@@ -41,7 +41,16 @@ WORDS = {
     "ko": {"banned": "계정 차단", "login": "로그인", "create": "사용자 만들기", "issue": "키 발급"},
     "en": {"banned": "Account banned", "login": "Log in", "create": "Create user", "issue": "Issue keys"},
 }
-PAGES = ("/ui/", "/ui/users", "/ui/licenses", "/ui/devices", "/ui/sessions", "/ui/ip-blocks", "/ui/audit")
+PAGES = (
+    "/ui/",
+    "/ui/users",
+    "/ui/licenses",
+    "/ui/devices",
+    "/ui/releases",
+    "/ui/sessions",
+    "/ui/ip-blocks",
+    "/ui/audit",
+)
 
 
 @pytest.fixture(scope="module")

@@ -147,7 +147,17 @@ def test_csv_cells_that_look_like_formulas_are_defused() -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/ui/", "/ui/users", "/ui/licenses", "/ui/devices", "/ui/sessions", "/ui/ip-blocks", "/ui/audit"]
+    "path",
+    [
+        "/ui/",
+        "/ui/users",
+        "/ui/licenses",
+        "/ui/devices",
+        "/ui/releases",
+        "/ui/sessions",
+        "/ui/ip-blocks",
+        "/ui/audit",
+    ],
 )
 def test_every_page_renders_in_both_languages_with_no_inline_script(ui: Api, path: str) -> None:
     """Each page answers 200 in Korean and English, with only our own script and stylesheet."""
