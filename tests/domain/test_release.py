@@ -7,10 +7,11 @@ from uuid import UUID
 
 import pytest
 
+from domain.download import Download
 from domain.errors import Conflict, InvalidInput
 from domain.release import Release, ReleaseFile
 from domain.roles import Role
-from tests.domain.aggregate_case import CTX, NO_REASON, NOW, given, later, then, then_one
+from tests.domain.aggregate_case import CTX, NO_REASON, NOW, given, later, replay, then, then_one
 
 FILE = ReleaseFile(UUID(int=20), "app.tar.gz", 1234, "ab" * 32, "release-x", 1300)
 
@@ -89,3 +90,23 @@ def test_republishing_a_published_release_conflicts() -> None:
 def test_a_release_reaches_its_tier_and_above(tier: Role, reaches: bool) -> None:
     """A vip release is for vip licenses (and above), not user ones."""
     assert given(published(min_tier=Role.VIP)).reaches(tier) is reaches
+
+
+def test_replaying_a_release_and_a_download_rebuilds_them() -> None:
+    """Folding the stored events gives back the same release and download."""
+    release = published()
+    release.withdraw(later(days=1), CTX)
+    events = release.collect_events()
+    assert replay(Release, events).summary() == release.summary()
+    download = Download.grant(
+        grant_id=UUID(int=30),
+        account_id=UUID(int=1),
+        device_id=UUID(int=3),
+        release_id=release.id,
+        file_id=FILE.file_id,
+        bytes_promised=1434,
+        expires_at=later(hours=24),
+        now=NOW,
+        ctx=CTX,
+    )
+    assert replay(Download, download.collect_events()).summary() == download.summary()

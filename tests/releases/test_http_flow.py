@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from domain.context import AuditContext
-from tests.api.harness import Api
+from tests.api.harness import COMPONENTS, PASSWORD, Api
 from tests.file_format import open_download
 from tests.releases.harness import Device, admin, device, fetch, grant, granted, published
 
@@ -149,3 +149,25 @@ def test_downloads_show_on_the_dashboard_and_in_the_audit_log(api: Api) -> None:
     [event] = found["events"]
     assert event["data"]["device_id"] == client.device_id
     assert event["context"]["client_ip"] == "203.0.113.7"
+
+
+@pytest.mark.parametrize(
+    ("key", "suite"),
+    [
+        ("00" * 32, "X25519"),
+        ("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800", None),
+        (None, "MLKEM768_X25519"),
+    ],
+    ids=["zero-point", "low-order-point", "suite-mismatch"],
+)
+def test_a_device_key_that_could_not_receive_a_grant_is_refused_at_login(
+    api: Api, key: str | None, suite: str | None
+) -> None:
+    """A low-order X25519 point, or a key that is not of the suite named, is refused at login (422)."""
+    api.create_account("carol")
+    public = key or X25519PrivateKey.generate().public_key().public_bytes_raw().hex()
+    body = {"username": "carol", "password": PASSWORD, "fingerprint": {"components": COMPONENTS}}
+    answer = api.client.post(
+        "/auth/client/login", json={**body, "public_key": public, "public_key_suite": suite}
+    )
+    assert (answer.status_code, answer.json()["code"]) == (422, "invalid_input")

@@ -16,6 +16,7 @@ import pytest
 from domain.roles import Role
 from tests.api.embedded import sqlite_api
 from tests.api.harness import Api
+from tests.releases.harness import device, granted
 from tests.ui.test_pages import HTML, login
 
 FIELDS = {"version": "2.1.0", "channel": "stable", "platform": "linux-x86_64", "min_tier": "user"}
@@ -74,3 +75,24 @@ def test_withdrawing_asks_first_then_goes_through_the_ledger(ui: Api) -> None:
     assert done.status_code == 200
     release_id = location.rsplit("/", 1)[1]
     assert ui.ledger.release(UUID(release_id)).withdraw_reason == "bad build"
+
+
+def test_the_audit_log_shows_each_download_with_device_and_address(ui: Api) -> None:
+    """A granted download is in the audit page with its device id and the client's address."""
+    csrf = login(ui)
+    upload(ui, csrf, {"app.bin": b"x"})
+    release = published_release(ui)
+    client = device(ui, "carol")
+    granted(ui, client, release)
+    page = ui.client.get("/ui/audit", params={"event_type": "Download.Downloaded"}, headers=HTML)
+    assert client.device_id in page.text
+    assert "203.0.113.7" in page.text
+
+
+def published_release(ui: Api) -> dict[str, Any]:
+    """The release the admin just published, as the client sees it (files with ids)."""
+    [found] = ui.ledger.recorder.select_notifications(
+        start=1, limit=10_000, topics=("domain.release:Release.Published",)
+    )
+    release = ui.ledger.release(UUID(str(found.originator_id)))
+    return {"id": str(release.id), "files": [{"id": str(f.file_id)} for f in release.files]}
