@@ -63,10 +63,20 @@ def reporting(server: str | None = None) -> Iterator[None]:
 
 
 def open_client(
-    ctx: typer.Context, server: str | None = None, callbacks: Callbacks | None = None
+    ctx: typer.Context,
+    server: str | None = None,
+    callbacks: Callbacks | None = None,
+    *,
+    post_quantum: bool = False,
 ) -> KeyledgerClient:
     options: Options = ctx.obj
-    return KeyledgerClient(server, app_id=options.app_id, transport=options.transport, callbacks=callbacks)
+    return KeyledgerClient(
+        server,
+        app_id=options.app_id,
+        transport=options.transport,
+        callbacks=callbacks,
+        post_quantum=post_quantum,
+    )
 
 
 @app.callback()
@@ -93,12 +103,15 @@ def login(
     ] = False,
     remember: Annotated[bool, typer.Option(help="keep the session in the OS keyring")] = True,
     nickname: Annotated[str | None, typer.Option(help="a name for this device")] = None,
+    post_quantum: Annotated[
+        bool, typer.Option("--post-quantum", help="register a hybrid MLKEM768-X25519 download key")
+    ] = False,
 ) -> None:
     """Log in and bind this device."""
     options: Options = ctx.obj
     server = server or StateFile(default_home(options.app_id)).load().server or typer.prompt("Server URL")
     with reporting(server):
-        client = open_client(ctx, server)
+        client = open_client(ctx, server, post_quantum=post_quantum)
         name = username or typer.prompt("Username")
         password = (
             sys.stdin.readline().rstrip("\r\n")

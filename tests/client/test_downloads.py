@@ -194,3 +194,19 @@ def test_any_tampering_in_flight_is_refused_and_leaves_nothing(
     refused()
     client.close()
     other.close()
+
+
+@pytest.mark.usefixtures("memory_keyring")
+def test_a_post_quantum_client_registers_a_hybrid_key_and_opens_its_download(
+    live: tuple[Live, Admin], tmp_path: Path
+) -> None:
+    """``post_quantum=True`` registers an MLKEM768-X25519 key, whose grants the client opens; the key stays
+    hybrid on the next login even without the option."""
+    server, admin = live
+    admin.publish({"app.bin": PLAINTEXT})
+    client = licensed(server, admin, tmp_path / "home", witness=False, post_quantum=True)
+    _, _, chunks = client.open_release(platform="linux-x86_64")
+    assert b"".join(chunks) == PLAINTEXT
+    grant = CachedDownload(tmp_path / "home", client.releases.find(platform="linux-x86_64").files[0].id)
+    assert int.from_bytes(grant.grant_path.read_bytes()[9:11], "big") == 0x647A
+    client.close()
