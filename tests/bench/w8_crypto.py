@@ -93,12 +93,15 @@ class CryptoBench:
         )
 
     def raw_decrypt(self) -> Sample:
-        last = len(self.sealed_segments) - 1
-        return timed_bytes(
-            lambda: [
-                self.cipher.decrypt(nonce(i, i == last), s, None) for i, s in enumerate(self.sealed_segments)
-            ]
-        )
+        """Each segment decrypted and dropped, as ours streams them (keeping all 64 MiB of output alive
+        would make the baseline fault in fresh memory: 4-5 times slower here)."""
+
+        def run() -> None:
+            last = len(self.sealed_segments) - 1
+            for i, segment in enumerate(self.sealed_segments):
+                self.cipher.decrypt(nonce(i, i == last), segment, None)
+
+        return timed_bytes(run)
 
     def raw_decrypt_sha256(self) -> Sample:
         def run() -> None:
@@ -109,10 +112,12 @@ class CryptoBench:
         return timed_bytes(run)
 
     def raw_encrypt(self) -> Sample:
-        last = len(self.segments) - 1
-        return timed_bytes(
-            lambda: [self.cipher.encrypt(nonce(i, i == last), s, None) for i, s in enumerate(self.segments)]
-        )
+        def run() -> None:
+            last = len(self.segments) - 1
+            for i, segment in enumerate(self.segments):
+                self.cipher.encrypt(nonce(i, i == last), segment, None)
+
+        return timed_bytes(run)
 
     def upload(self, vault: ReleaseVault) -> Sample:
         def run() -> None:
