@@ -10,8 +10,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from adapters.blob_port import BlobNotFound, check_name
 from adapters.durable_files import TEMP_PREFIX, fsync_directory, write_temp
+from domain.blob_store import BlobNotFound, check_name
 
 CHUNK_SIZE = 256 * 1024
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from adapters.blob_port import BlobNotFound, check_name
+from domain.blob_store import BlobNotFound, check_name
 
 if TYPE_CHECKING:
     from botocore.response import StreamingBody

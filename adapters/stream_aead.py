@@ -149,15 +149,17 @@ def _open_segment(cipher: AESGCM, index: int, segment: bytes, last: bool) -> byt
 
 def _cut(chunks: Iterable[bytes], size: int) -> Iterator[tuple[int, bytes, bool]]:
     """The stream in numbered pieces of ``size`` bytes, the last (shorter or not) flagged; a piece is only
-    released once a byte after it is seen, so at most one piece and one chunk are held at a time."""
+    released once a byte after it is seen, so at most one piece and one chunk are held at a time. Each
+    byte is copied into the buffer once and out of it once."""
     buffer = bytearray()
     index = 0
     for chunk in chunks:
         buffer += chunk
-        while len(buffer) > size:
+        start = 0
+        while len(buffer) - start > size:
             with memoryview(buffer) as view:
-                piece = bytes(view[:size])
-            del buffer[:size]
+                piece = bytes(view[start : start + size])
             yield index, piece, False
-            index += 1
+            start, index = start + size, index + 1
+        del buffer[:start]
     yield index, bytes(buffer), True

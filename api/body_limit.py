@@ -1,8 +1,10 @@
-"""Bodies are size-limited: a declared or streamed body over the limit is refused with 413."""
+"""Bodies are size-limited: a declared or streamed body over the limit is refused with 413. Routes that
+stream large bodies (release uploads) are named in ``overrides`` with their own, larger limit."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,17 +34,21 @@ def _problem(limit: int, request_id: str | None) -> bytes:
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, overrides: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.overrides = dict(overrides or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = (
+            self.overrides.get(scope["path"], self.max_bytes) if scope["method"] == "POST" else self.max_bytes
+        )
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._refuse(scope, send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._refuse(scope, send, limit)
             return
         seen = 0
         started = False
@@ -52,8 +58,8 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                if seen > limit:
+                    raise BodyTooLarge(limit)
             return message
 
         async def tracked(message: Message) -> None:
@@ -65,10 +71,10 @@ class BodyLimitMiddleware:
             await self.app(scope, counted, tracked)
         except BodyTooLarge:
             if not started:
-                await self._refuse(scope, send)
+                await self._refuse(scope, send, limit)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        body = _problem(self.max_bytes, scope.get("state", {}).get("request_id"))
+    async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
+        body = _problem(limit, scope.get("state", {}).get("request_id"))
         await send(
             {
                 "type": "http.response.start",

@@ -24,6 +24,8 @@ DOMAIN_STATUS: tuple[tuple[type[domain.DomainError], int], ...] = (
     (domain.ConcurrencyExhausted, 503),
     (domain.Conflict, 409),
     (domain.AuthenticationFailed, 401),
+    (domain.NotEntitled, 403),
+    (domain.Gone, 410),
 )
 HTTP_CODES = {
     404: "not_found",

@@ -15,6 +15,7 @@ from api.gate import GateMiddleware
 from api.idempotency import IdempotencyMiddleware, IdempotentReplay, idempotency, replay_response
 from api.idempotency_doc import document
 from api.metrics import MetricsMiddleware
+from api.release_uploads import UPLOAD_PATHS
 from api.request_ids import RequestIdMiddleware
 from api.routes import (
     admin_alerts,
@@ -23,6 +24,7 @@ from api.routes import (
     admin_devices,
     admin_ip_blocks,
     admin_licenses,
+    admin_releases,
     admin_sessions,
     admin_users,
     admin_webhooks,
@@ -31,6 +33,7 @@ from api.routes import (
     client_crash_reports,
     client_devices,
     client_licensing,
+    client_releases,
     dashboard,
     health,
     key_set,
@@ -43,6 +46,7 @@ from api.routes import (
     ui_devices,
     ui_ip_blocks,
     ui_licenses,
+    ui_releases,
     ui_users,
     ui_webhooks,
     web_auth,
@@ -61,6 +65,7 @@ ROUTERS = (
     client_licensing,
     client_devices,
     client_crash_reports,
+    client_releases,
     admin_users,
     admin_licenses,
     admin_devices,
@@ -70,6 +75,7 @@ ROUTERS = (
     admin_webhooks,
     admin_alerts,
     admin_crash_reports,
+    admin_releases,
     dashboard,
     audit,
     ledger_routes,
@@ -80,6 +86,7 @@ ROUTERS = (
     ui_devices,
     ui_ip_blocks,
     ui_crashes,
+    ui_releases,
     ui_audit,
     ui_alerts,
     ui_webhooks,
@@ -108,7 +115,8 @@ def assemble(svc: Services, lifespan: Lifespan) -> FastAPI:
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
     app.add_middleware(IdempotencyMiddleware, store=svc.idempotency, clock=svc.clock)
     app.add_middleware(GateMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=svc.web.max_body_bytes)
+    uploads = dict.fromkeys(UPLOAD_PATHS, svc.releases.max_upload_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=svc.web.max_body_bytes, overrides=uploads)
     app.add_middleware(SecurityHeadersMiddleware, hsts=(svc.web.public_origin or "").startswith("https://"))
     app.add_middleware(MetricsMiddleware, metrics=svc.metrics)
     app.add_middleware(RequestIdMiddleware)

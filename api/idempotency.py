@@ -23,6 +23,7 @@ from api.deps import bearer_or_none, resolve_client, web_principal
 from api.idempotency_store import Claim, IdempotencyStore, StoredResponse
 from api.machine_auth import KEY_ACTOR_PREFIX, api_key_token, verified_key
 from api.problems import ApiError
+from api.release_uploads import UPLOAD_PATHS
 from api.services import Services
 from domain.idempotency import check_idempotency_key
 
@@ -35,8 +36,10 @@ KEPT_HEADERS = {"content-type", "set-cookie", "location", "retry-after", "www-au
 
 
 def applies(method: str, path: str) -> bool:
-    """JSON writes; the admin pages' HTML forms (``/ui``) are not scripts' routes."""
-    return method in WRITES and not path.startswith("/ui/")
+    """JSON writes; the admin pages' HTML forms (``/ui``) are not scripts' routes, and a release upload
+    (a streamed body of up to gigabytes) is never buffered to be compared: a retried upload is refused
+    by the release's own uniqueness (409 ``release_exists``) instead."""
+    return method in WRITES and not path.startswith("/ui/") and path not in UPLOAD_PATHS
 
 
 class IdempotentReplay(Exception):

@@ -2,7 +2,8 @@
 in-process fallback. Login (10 per 5 min per client address and per account) is checked before any
 password hashing; the general limit counts per principal (token, session or address). When Redis fails,
 login falls back to a strict in-process limit, general traffic and heartbeats fail open, downloads fail
-closed. After Redis comes back empty, the login windows are rebuilt from the ledger's recent events."""
+closed. After Redis comes back empty, the login and download windows are rebuilt from the ledger's recent
+events (failed and successful logins; ``Download.Downloaded``)."""
 
 from __future__ import annotations
 
@@ -85,6 +86,7 @@ class RateLimits:
         self._check(principal, self.api_limit, OnFailure.OPEN, route, now)
 
     def download(self, account_key: str, route: str, now: datetime) -> None:
+        self._ensure_seeded(now)
         self._check(f"account:{account_key}", self.download_limit, OnFailure.CLOSED, route, now)
 
     def _check(self, key: str, limit: Limit, on_failure: OnFailure, route: str, now: datetime) -> None:
@@ -110,8 +112,8 @@ class RateLimits:
             )
 
     def _ensure_seeded(self, now: datetime) -> None:
-        """Rebuilds the login windows from the ledger when the shared limiter has lost them (checked at
-        most once a second per process)."""
+        """Rebuilds the login and download windows from the ledger when the shared limiter has lost them
+        (checked at most once a second per process)."""
         if time.monotonic() - self._checked_seed_at < RESEED_CHECK_S:
             return
         with self._seed_lock:
@@ -137,3 +139,14 @@ class RateLimits:
                 windows.setdefault(f"account:{aggregate_id}", []).append((str(position), at))
         for key, hits in windows.items():
             self.shared.seed(key, self.login_limit, hits, stamp)
+        self._seed_downloads(now)
+
+    def _seed_downloads(self, now: datetime) -> None:
+        since = datetime.fromtimestamp(now.timestamp() - self.download_limit.period_s, now.tzinfo)
+        with self.store.snapshot() as tx:
+            granted = audit_index.downloads_since(tx, since)
+        windows: dict[str, list[tuple[str, float]]] = {}
+        for position, account, at in granted:
+            windows.setdefault(f"account:{account}", []).append((str(position), at))
+        for key, hits in windows.items():
+            self.shared.seed(key, self.download_limit, hits, now.timestamp())

@@ -15,6 +15,7 @@ RESOURCES = (
     ("/admin/webhooks", "webhooks"),
     ("/admin/alerts", "alerts"),
     ("/admin/crash-reports", "crash-reports"),
+    ("/admin/releases", "releases"),
     ("/audit", "audit"),
     ("/ledger/export", "audit"),
     ("/dashboard", "dashboard"),

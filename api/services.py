@@ -16,6 +16,7 @@ from api.ledger_log import LedgerLog
 from api.limits import RateLimits
 from api.metrics import Metrics
 from api.readmodels import ReadModels
+from api.release_files import ReleaseStore
 from api.tokens import TokenService
 from domain.digests import Digests
 from domain.heartbeats import Presence
@@ -58,3 +59,4 @@ class Services:
     key_usage: KeyUsage
     idempotency: IdempotencyStore
     integrations: Integrations
+    releases: ReleaseStore

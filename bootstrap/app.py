@@ -25,6 +25,7 @@ from api.metrics import Metrics
 from api.readmodels import ReadModels
 from api.services import Clock, Services, WebSettings, utc_now
 from bootstrap import integrations, keys
+from bootstrap.files import build_vault, release_store
 from bootstrap.schema import read_models
 from bootstrap.settings import Settings
 from bootstrap.stores import build_ledger, build_presence, build_read_store, build_tree, watch_changes
@@ -90,7 +91,11 @@ def build_services(
     presence, tree, notary = build_presence(settings), build_tree(ledger), keys.notary(settings)
     if not settings.database_url:  # the embedded default creates its tables; PostgreSQL: db upgrade
         tree.create_tables()
-    background.append(ClosedOnStop("ledger-tree", tree.close))
+    vault = build_vault(settings, ledger, create_tables=not settings.database_url)
+    background += [
+        ClosedOnStop("ledger-tree", tree.close),
+        ClosedOnStop("release-secrets", vault.secrets.close),
+    ]
     if settings.inprocess_workers or not settings.database_url:
         background += build_background(settings, ledger, catchup, presence, clock, tree=tree, notary=notary)
     metrics = Metrics()
@@ -116,6 +121,7 @@ def build_services(
         key_usage=key_usage,
         idempotency=idempotency,
         integrations=integrations.integrations(settings, ledger.digests),
+        releases=release_store(settings, vault),
     )
     return services, background
 

@@ -18,9 +18,11 @@ from adapters.keyfiles import KeyFileError
 from adapters.read_store import SqliteReadStore
 from adapters.signing_key import NEXT_SIGNING_KEY_FILE, generate_next_signing_key, promote_next_signing_key
 from api.logs import configure_logging
+from api.problems import ApiError
 from api.services import utc_now
 from bootstrap import keys
 from bootstrap.ledger_verify import ledger_verify
+from bootstrap.release_cli import add_commands as add_release_commands
 from bootstrap.schema import NotUpgraded, create_tables, read_models
 from bootstrap.settings import Settings
 from bootstrap.stores import (
@@ -135,6 +137,17 @@ def create_api_key(args: argparse.Namespace, settings: Settings) -> int:
         ledger.close()
     print(written.value.token)
     return 0
+def with_ledger(command: Callable[[argparse.Namespace, Settings, Ledger, AuditContext], int]) -> Command:
+    """``command`` given the ledger (closed afterwards) and the CLI's audit context."""
+
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        ledger = ledger_for_cli(settings)
+        try:
+            return command(args, settings, ledger, cli_context())
+        finally:
+            ledger.close()
+
+    return run
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -242,6 +255,7 @@ def parser() -> argparse.ArgumentParser:
     key.add_argument("--scope", action="append", required=True, help="e.g. licenses:write (repeatable)")
     key.add_argument("--expires-at", default=None, help="ISO 8601 time (UTC if no offset); default never")
     key.set_defaults(run=create_api_key)
+    add_release_commands(admin, keys, with_ledger)
     work = groups.add_parser("worker", help="run a worker process")
     work.add_argument("name", choices=[*WORKER_NAMES, "all"])
     work.set_defaults(run=worker)
@@ -267,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         command: Command = args.run
         return command(args, Settings())
-    except (DomainError, SettingsError, KeyFileError, NotUpgraded) as error:
+    except (DomainError, SettingsError, KeyFileError, NotUpgraded, ApiError, OSError) as error:
         print(f"keyledger: {error}", file=sys.stderr)
         return 1
 

@@ -11,6 +11,7 @@ from adapters import guard_rails
 from adapters.event_source import LedgerEvents
 from adapters.ledger_db import ledger_db
 from adapters.merkle_store import TREE_TABLES, TreeStore
+from adapters.release_secrets import ReleaseSecrets
 from api import api_key_usage, idempotency_store
 from bootstrap import keys
 from bootstrap.settings import Settings
@@ -22,10 +23,12 @@ from projections.store import ReadStore
 
 
 def upgrade_tree(ledger: Ledger) -> None:
-    """Creates the tree tables beside the events and makes events and tree append-only."""
+    """Creates the tree tables and the release secrets beside the events, and makes events and tree
+    append-only (the secrets are not: a master key rotation rewrites wrapped keys)."""
     db = ledger_db(ledger)
     try:
         TreeStore(db).create_tables()
+        ReleaseSecrets(db).create_tables()
         guard_rails.install(db, [db.events_table, *TREE_TABLES])
     finally:
         db.close()

@@ -4,6 +4,7 @@ them."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -56,3 +57,9 @@ class Settings(BaseSettings):
     smtp_url: SecretStr | None = Field(default=None, description="smtp[+starttls]://[user:pass@]host[:port]")
     alert_email_from: str = "keyledger@localhost"
     alert_email_to: list[str] = Field(default_factory=list, description="admin addresses alerts go to")
+    blob_store: Literal["local", "s3"] = "local"  # release files: <data dir>/blobs, or S3
+    s3_endpoint_url: str | None = Field(default=None, description="unset: AWS; else MinIO, Ceph, R2, ...")
+    s3_bucket: str | None = None
+    s3_prefix: str = Field(default="releases/", pattern=r"^[A-Za-z0-9._/-]{0,100}$")
+    max_upload_bytes: int = Field(default=8 * 1024**3, ge=1024, description="per release upload")
+    grant_lifetime_s: int = Field(default=86_400, ge=60, le=30 * 86_400, description="a download's grant")

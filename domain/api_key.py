@@ -37,6 +37,8 @@ class Scope(StrEnum):
     ALERTS_READ = "alerts:read"
     ALERTS_WRITE = "alerts:write"
     CRASH_REPORTS_READ = "crash-reports:read"
+    RELEASES_READ = "releases:read"
+    RELEASES_WRITE = "releases:write"
 
 
 def parse_scopes(values: list[str] | tuple[str, ...]) -> tuple[Scope, ...]:

@@ -31,6 +31,11 @@ class AuditContext:
         """The same context carrying an admin's reason."""
         return AuditContext(self.actor, self.request_id, self.client_ip, self.user_agent, reason)
 
+    def without_personal_data(self) -> AuditContext:
+        """The same context without address and user agent: for events served to anyone as public records
+        (release events, which clients check in the ledger); the request id still leads to the logs."""
+        return AuditContext(self.actor, self.request_id, None, None, self.reason)
+
     def as_event_data(self) -> ContextData:
         """The plain mapping stored in an event's ``context`` field."""
         return asdict(self)

@@ -14,7 +14,8 @@ from domain.fingerprints import Components
 
 MAX_NICKNAME = 64
 MAX_CLIENT_VERSION = 32
-MAX_PUBLIC_KEY = 128
+X25519_KEY_HEX = 64  # 32 bytes
+HYBRID_KEY_HEX = 2432  # MLKEM768-X25519: 1184 bytes of ML-KEM-768 then 32 of X25519
 
 
 def check_nickname(nickname: str) -> str:
@@ -31,11 +32,18 @@ def check_client_version(version: str) -> str:
 
 
 def check_public_key(key: str | None) -> str | None:
-    """An X25519 public key as 64 hex characters, or none."""
+    """A device public key in lowercase hex: X25519 (64 characters) or MLKEM768-X25519 (2432), or none.
+    (Whether the bytes are a usable key is checked at the edge, where the cryptography is.)"""
     if key is None:
         return None
-    if not isinstance(key, str) or len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
-        raise InvalidInput("public_key", "an X25519 public key as 64 lowercase hex characters")
+    if (
+        not isinstance(key, str)
+        or len(key) not in (X25519_KEY_HEX, HYBRID_KEY_HEX)
+        or any(c not in "0123456789abcdef" for c in key)
+    ):
+        raise InvalidInput(
+            "public_key", "an X25519 (64) or MLKEM768-X25519 (2432) public key in lowercase hex characters"
+        )
     return key
 
 

@@ -11,7 +11,13 @@ DomainError
 │   ├── IdempotencyKeyReused
 │   ├── ApiKeyRevoked
 │   ├── EndpointRemoved
+│   ├── ReleaseExists
+│   ├── DeviceKeyMissing
 │   └── ConcurrencyExhausted
+├── NotEntitled               the caller may not have this (no valid license, tier, released device)
+├── Gone                      it existed and is over
+│   ├── ReleaseWithdrawn
+│   └── GrantExpired
 └── AuthenticationFailed      the caller is not (or no longer) who it claims
     ├── InvalidCredentials
     ├── AccountBanned
@@ -82,8 +88,39 @@ class EndpointRemoved(Conflict):
     code = "webhook_removed"
 
 
+class ReleaseExists(Conflict):
+    code = "release_exists"
+
+
+class DeviceKeyMissing(Conflict):
+    code = "device_key_missing"
+
+
 class ConcurrencyExhausted(Conflict):
     code = "concurrent_update"
+
+
+class NotEntitled(DomainError):
+    """Refused for a reason the caller's own state gives: ``code`` says which (``no_license``,
+    ``license_expired``, ``license_suspended``, ``tier_too_low``, ``device_released``)."""
+
+    code = "not_entitled"
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class Gone(DomainError):
+    code = "gone"
+
+
+class ReleaseWithdrawn(Gone):
+    code = "release_withdrawn"
+
+
+class GrantExpired(Gone):
+    code = "grant_expired"
 
 
 class AuthenticationFailed(DomainError):

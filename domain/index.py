@@ -1,6 +1,6 @@
 """Index aggregates: a deterministic id (a keyed HMAC of a unique value) that points at one aggregate.
 Creating the same index twice conflicts in the event store, which is how uniqueness is enforced for
-usernames, license keys and device fingerprints."""
+usernames, license keys, device fingerprints and releases."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ class IndexKind(StrEnum):
     USERNAME = "username"
     LICENSE_KEY = "license-key"
     FINGERPRINT = "fingerprint"
+    RELEASE = "release"
 
 
 class IndexEntry(Aggregate):

@@ -35,6 +35,11 @@ def parse_tier(value: str) -> Role:
     return role
 
 
+def reaches(tier: Role, needed: Role) -> bool:
+    """Whether ``tier`` is ``needed`` or above it."""
+    return RANK[tier] >= RANK[needed]
+
+
 def higher(a: Role, b: Role) -> Role:
     """The higher of two roles."""
     return a if RANK[a] >= RANK[b] else b

@@ -66,6 +66,10 @@ SUMMARIES = {
     "WebhookEndpoint.Removed": "webhook removed",
     "WebhookEndpoint.ResendRequested": "webhook delivery {position} sent again",
     "CrashReport.Reported": "crash reported: {kind} in app version {app_version}",
+    "Release.Published": "release {release_version} published for {channel}/{platform}",
+    "Release.Withdrawn": "release withdrawn",
+    "Release.Republished": "release published again",
+    "Download.Downloaded": "download of file {file_id} granted to device {device_id}",
 }
 
 

@@ -103,3 +103,13 @@ def login_attempts(tx: Tx, since: datetime) -> list[tuple[int, str, str, str | N
         (int(pos), str(kind), str(aggregate), ip, parse_stamp(str(at)).timestamp())
         for pos, kind, aggregate, ip, at in rows
     ]
+
+
+def downloads_since(tx: Tx, since: datetime) -> list[tuple[int, str, float]]:
+    """Granted downloads (``Download.Downloaded``) since ``since``: position, account, epoch time."""
+    rows = tx.all(
+        f"SELECT position, actor, at FROM {TABLE} WHERE at >= ? AND event_type = 'Download.Downloaded'"
+        " AND actor IS NOT NULL ORDER BY position",
+        [text_time(since)],
+    )
+    return [(int(pos), str(actor), parse_stamp(str(at)).timestamp()) for pos, actor, at in rows]

@@ -13,6 +13,7 @@ from projections import (
     devices,
     ip_blocks,
     licenses,
+    releases,
     sessions,
     webhooks,
 )
@@ -25,6 +26,7 @@ ALL: tuple[Projection, ...] = (
     sessions.PROJECTION,
     ip_blocks.PROJECTION,
     crash_reports.PROJECTION,
+    releases.PROJECTION,
     dashboard.PROJECTION,
     activity.PROJECTION,
     audit_index.PROJECTION,

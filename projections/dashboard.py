@@ -105,4 +105,7 @@ def stats(tx: Tx, now: datetime, devices_online: int) -> dict[str, Any]:
         "failed_logins_24h": one(
             f"SELECT COUNT(*) FROM {aud} WHERE event_type = 'IpAddress.LoginFailed' AND at > ?", day_ago
         ),
+        "downloads_24h": one(
+            f"SELECT COUNT(*) FROM {aud} WHERE event_type = 'Download.Downloaded' AND at > ?", day_ago
+        ),
     }

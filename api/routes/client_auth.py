@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from pydantic import Field
 
 from api.deps import AppServices, CurrentClient, audit_context, client_ip, login_limits
+from api.device_keys import PublicKeyHex, Suite, checked_device_key
 from api.problems import ApiError, responses
 from api.schemas import Body, Password, Username, Written
 from api.services import Services
@@ -32,7 +33,10 @@ class ClientLoginRequest(Body):
     username: Username
     password: Password
     fingerprint: Fingerprint
-    public_key: Annotated[str, Field(max_length=64)] | None = Field(default=None, description="X25519, hex")
+    public_key: PublicKeyHex | None = None
+    public_key_suite: Suite | None = Field(
+        default=None, description="the key's suite; by its length if unset"
+    )
     nickname: Annotated[str, Field(max_length=64)] = "My device"
     client_version: Annotated[str, Field(max_length=32)] = ""
 
@@ -77,10 +81,11 @@ def client_login(body: ClientLoginRequest, request: Request, svc: AppServices) -
     if ip is not None and svc.ledger.is_blocked(ip, now):
         raise ApiError(403, "ip_blocked", "requests from this address are blocked")
     login_limits(request, svc, body.username)
+    public_key = checked_device_key(svc, body.public_key, body.public_key_suite)
     account = svc.ledger.authenticate(body.username, body.password, now, audit_context(request, "anonymous"))
     ctx = audit_context(request, str(account.id))
     binding = svc.ledger.bind_device(
-        account.id, body.fingerprint.components, body.public_key, body.nickname, body.client_version, now, ctx
+        account.id, body.fingerprint.components, public_key, body.nickname, body.client_version, now, ctx
     )
     opened = svc.ledger.open_session(account.id, SessionKind.DESKTOP, binding.value.device_id, now, ctx)
     return token_response(svc, account.id, binding.value.device_id, opened.value, opened.position)

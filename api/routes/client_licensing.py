@@ -12,8 +12,8 @@ from api.deps import AppServices, CurrentClient, client_ip, resolve_client
 from api.problems import responses
 from api.routes.ledger import CheckpointOut, latest_checkpoint
 from api.schemas import Body, Written
+from domain.entitlement import license_verdict
 from domain.heartbeats import GRACE, NEXT_HEARTBEAT, Seen, lease_tier, verdict
-from domain.ledger.service import license_state_of
 
 router = APIRouter(prefix="/client", tags=["desktop licensing"])
 
@@ -90,7 +90,7 @@ def license_status(principal: CurrentClient, svc: AppServices) -> LicenseRespons
     """Whether the caller's license is valid now, and why not."""
     now = svc.clock()
     account = principal.account
-    state = license_state_of(account, principal.suspended, now)
+    state = license_verdict(account, principal.suspended, now)
     return LicenseResponse(
         valid=state.valid,
         code=state.code,
@@ -110,7 +110,7 @@ def heartbeat(body: HeartbeatRequest, request: Request, svc: AppServices) -> Hea
     state = verdict(
         principal.session.is_open,
         account.license_expiry,
-        lambda: license_state_of(account, principal.suspended, now),
+        lambda: license_verdict(account, principal.suspended, now),
     )
     svc.presence.touch(principal.claims.device_id, Seen(now, client_ip(request), body.client_version))
     expiry = state.expires_at.isoformat() if state.expires_at else None

@@ -50,7 +50,15 @@ def state_as_of(svc: Services, aggregate: str, at: datetime | None) -> str | Non
 def found_events(svc: Services, filters: dict[str, str], cursor: int | None) -> list[dict[str, Any]]:
     entries = svc.reads.query(None, lambda tx: audit_index.search(tx, filters, after=cursor, limit=PAGE_SIZE))
     events = [stored_event(svc.ledger, int(entry["position"])) for entry in entries]
-    return [dict(e, pretty=json.dumps(e["context"], ensure_ascii=False)) for e in events if e is not None]
+    return [
+        dict(
+            e,
+            pretty=json.dumps(e["context"], ensure_ascii=False),
+            details=json.dumps(e["data"], ensure_ascii=False),
+        )
+        for e in events
+        if e is not None
+    ]
 
 
 @router.get("/audit", response_class=HTMLResponse)

@@ -55,6 +55,10 @@ EVENT_LABELS = {
     "WebhookEndpoint.Removed": N_("Webhook removed"),
     "WebhookEndpoint.ResendRequested": N_("Webhook delivery sent again"),
     "CrashReport.Reported": N_("Crash reported"),
+    "Release.Published": N_("Release published"),
+    "Release.Withdrawn": N_("Release withdrawn"),
+    "Release.Republished": N_("Release published again"),
+    "Download.Downloaded": N_("Download granted"),
 }
 
 

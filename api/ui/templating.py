@@ -20,6 +20,7 @@ NAV = (
     ("/ui/users", N_("Users")),
     ("/ui/licenses", N_("Licenses")),
     ("/ui/devices", N_("Devices")),
+    ("/ui/releases", N_("Releases")),
     ("/ui/sessions", N_("Sessions")),
     ("/ui/ip-blocks", N_("IP blocks")),
     ("/ui/crashes", N_("Crashes")),

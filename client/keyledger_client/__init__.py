@@ -1,5 +1,6 @@
 """Keyledger desktop SDK: log in, bind this device, keep the license valid with heartbeats and signed
-leases (offline grace included), witness the ledger, run the vendor's signed Lua plugins in a sandbox,
+leases (offline grace included), witness the ledger, download releases (decrypted in memory, verified
+against the ledger: ``KeyledgerClient.open_release``), run the vendor's signed Lua plugins in a sandbox,
 and report crashes. Build one ``KeyledgerClient`` (and install the crash handler first thing);
 everything it raises is a ``KeyledgerError`` (the tree is drawn in ``keyledger_client.errors``)."""
 
@@ -33,6 +34,7 @@ from keyledger_client.errors import (
     AccountBanned,
     AuthenticationError,
     DeviceLimitReached,
+    GrantExpired,
     InvalidCredentials,
     KeyledgerError,
     KeyringUnavailable,
@@ -40,6 +42,7 @@ from keyledger_client.errors import (
     LeaseRejected,
     LicenseKeyRejected,
     NoDeviceIdentity,
+    NotEntitled,
     NotLoggedIn,
     PluginBudgetExceeded,
     PluginError,
@@ -54,6 +57,8 @@ from keyledger_client.errors import (
     PluginTimeout,
     ProblemError,
     RateLimited,
+    ReleaseRejected,
+    ReleaseWithdrawn,
     ServerBusy,
     ServerUnreachable,
     SessionEnded,
@@ -66,6 +71,8 @@ from keyledger_client.plugin_bundle import Plugin, open_bundle, sign_bundle
 from keyledger_client.plugin_manifest import Manifest
 from keyledger_client.plugin_sources import FolderSource, PluginSource
 from keyledger_client.plugins import PluginInfo, Plugins
+from keyledger_client.release_catalog import NoSuchRelease, Release, ReleaseFile
+from keyledger_client.releases import write_plaintext
 from keyledger_client.sandbox import PluginLimits
 from keyledger_client.session import LoginResult
 from keyledger_client.types import Callbacks, Clock, LicenseStatus, PluginNotice, SystemClock
@@ -87,6 +94,7 @@ __all__ = [
     "CrashReport",
     "DeviceLimitReached",
     "FolderSource",
+    "GrantExpired",
     "InvalidCredentials",
     "KeySetRejected",
     "KeyledgerClient",
@@ -101,6 +109,8 @@ __all__ = [
     "MalformedLeaf",
     "Manifest",
     "NoDeviceIdentity",
+    "NoSuchRelease",
+    "NotEntitled",
     "NotLoggedIn",
     "Plugin",
     "PluginBudgetExceeded",
@@ -122,6 +132,10 @@ __all__ = [
     "ProblemError",
     "ProofError",
     "RateLimited",
+    "Release",
+    "ReleaseFile",
+    "ReleaseRejected",
+    "ReleaseWithdrawn",
     "ServerBusy",
     "ServerUnreachable",
     "SessionEnded",
@@ -143,4 +157,5 @@ __all__ = [
     "sign_bundle",
     "verify_consistency",
     "verify_inclusion",
+    "write_plaintext",
 ]

@@ -1,5 +1,5 @@
 """``keyledger-client``: log in, check and activate the license, run a program while it is valid, and
-list, run, sign vendor plugins (``plugins``).
+list, run, sign vendor plugins (``plugins``), and download releases (``download``).
 
 Exit codes: 0 done; 1 failed (one line on stderr says why); 3 the license stopped being valid or the
 session ended while ``run`` was running; otherwise ``run`` passes on the program's own exit code."""
@@ -7,11 +7,12 @@ session ended while ``run`` was running; otherwise ``run`` passes on the program
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from keyledger_client import messages
+from keyledger_client import download_view, messages
 from keyledger_client.console import Options, err, open_client, out, reporting
 from keyledger_client.errors import NotLoggedIn
 from keyledger_client.launcher import Watch, launch
@@ -48,12 +49,15 @@ def login(
     ] = False,
     remember: Annotated[bool, typer.Option(help="keep the session in the OS keyring")] = True,
     nickname: Annotated[str | None, typer.Option(help="a name for this device")] = None,
+    post_quantum: Annotated[
+        bool, typer.Option("--post-quantum", help="register a hybrid MLKEM768-X25519 download key")
+    ] = False,
 ) -> None:
     """Log in and bind this device."""
     options: Options = ctx.obj
     server = server or StateFile(default_home(options.app_id)).load().server or typer.prompt("Server URL")
     with reporting(server):
-        client = open_client(ctx, server)
+        client = open_client(ctx, server, post_quantum=post_quantum)
         name = username or typer.prompt("Username")
         password = (
             sys.stdin.readline().rstrip("\r\n")
@@ -123,6 +127,25 @@ def devices(ctx: typer.Context) -> None:
     with reporting(), open_client(ctx) as client:
         out().print(device_table(client))
         out().print(account_devices_table(client.devices()))
+
+
+@app.command()
+def download(
+    ctx: typer.Context,
+    release: Annotated[
+        str | None, typer.Argument(help="a version or release id (default: the newest)")
+    ] = None,
+    platform: Annotated[str | None, typer.Option(help="platform label (default: this machine's)")] = None,
+    channel: Annotated[str, typer.Option(help="channel of the newest release")] = "stable",
+    file: Annotated[str | None, typer.Option("--file", help="which file of the release")] = None,
+    output: Annotated[Path | None, typer.Option(help="write the verified plaintext here")] = None,
+) -> None:
+    """Download a release file: resumable, decrypted in memory, verified against the ledger."""
+    with reporting(), open_client(ctx) as client:
+        if not client.resume():
+            raise NotLoggedIn("not logged in")
+        done = download_view.download(client, release, platform, channel, file, output, err())
+        out().print(f"[green]✓[/green] {done}")
 
 
 def main() -> None:

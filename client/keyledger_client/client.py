@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +26,8 @@ from keyledger_client.plugin_api import ConfigValue
 from keyledger_client.plugin_sources import PLUGINS_FOLDER, FolderSource, PluginSource
 from keyledger_client.plugins import Plugins
 from keyledger_client.redaction import Redactor
+from keyledger_client.release_catalog import Release, ReleaseFile
+from keyledger_client.releases import Progress, Releases
 from keyledger_client.sandbox import PluginLimits
 from keyledger_client.session import LoginResult, Session, parse_time
 from keyledger_client.state import LocalState, StateFile, default_home
@@ -68,12 +70,14 @@ class KeyledgerClient:
         plugin_config: Mapping[str, ConfigValue] | None = None,
         plugin_source: PluginSource | None = None,
         plugin_limits: PluginLimits | None = None,
+        post_quantum: bool = False,
     ) -> None:
         """``server`` defaults to the one of the last login; ``salt`` to one derived from ``app_id``;
         ``ledger_key`` pins the ledger's verifier key (else it is trusted on first use); ``lease_keys``
         pins the server's lease-signing keys (Ed25519 JWKs, or raw keys in base64url or hex; else they
         are trusted on first use); ``plugin_keys`` pins the vendor's plugin signing keys,
-        ``plugin_config`` is what plugins read with ``config``."""
+        ``plugin_config`` is what plugins read with ``config``; ``post_quantum`` registers a hybrid
+        MLKEM768-X25519 device key, so downloads stay confidential against a future quantum computer."""
         pinned = [parse_lease_key(key) for key in lease_keys]  # ValueError for a key that is not one
         self.home = home or default_home(app_id)
         secrets = SecretStore(app_id, keyring_backend)
@@ -98,11 +102,13 @@ class KeyledgerClient:
             salt=salt or application_salt(app_id),
             readers=readers,
             on_signed_out=self._signed_out,
+            post_quantum=post_quantum,
         )
         self.witness = Witness(self.session, pinned_key=ledger_key) if witness else None
         self.licensing = Licensing(
             self.session, clock, self.callbacks, self.witness, client_version, lease_keys=pinned
         )
+        self.releases = Releases(self.session, self.witness, clock, self.home)
         self._heartbeats: HeartbeatThread | None = None
         self.plugins = Plugins(
             plugin_source or FolderSource(self.home / PLUGINS_FOLDER),
@@ -162,6 +168,23 @@ class KeyledgerClient:
         """The account's bound devices and its device limit (``GET /client/devices``)."""
         self.session.require()
         return self.session.tokens.authorized("GET", "/client/devices")
+
+    def open_release(
+        self,
+        version: str | None = None,
+        *,
+        platform: str | None = None,
+        channel: str = "stable",
+        file: str | None = None,
+        progress: Progress | None = None,
+    ) -> tuple[Release, ReleaseFile, Iterator[bytes]]:
+        """A release file's plaintext, in memory: the release (by version, else the newest of ``channel``
+        for ``platform``), the file (by name, or the only one) and its chunks, downloaded (or resumed)
+        into the encrypted cache first. The chunks are verified against the SHA-256 the release records:
+        ``ReleaseRejected`` while iterating means none of them may be used."""
+        release = self.releases.find(version, platform=platform, channel=channel)
+        chosen = release.file(file)
+        return release, chosen, self.releases.open(release, chosen, progress)
 
     def heartbeat(self) -> LicenseStatus:
         """One heartbeat now; when the server cannot be reached, the status the latest lease allows."""

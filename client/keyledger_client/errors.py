@@ -12,6 +12,9 @@ KeyledgerError
 │   ├── AccessRefused          403: e.g. requests from this address are blocked
 │   ├── DeviceLimitReached     409: every device slot of the account is taken
 │   ├── LicenseKeyRejected     404/409 on activation: unknown, already used or not activatable key
+│   ├── NotEntitled            403/409 on a download: no valid license, tier too low, device released
+│   │                          or without a key (``code`` says which)
+│   ├── ReleaseWithdrawn       410: the release was withdrawn (yanked)
 │   ├── RateLimited            429: too many attempts, ``retry_after`` seconds
 │   └── ServerBusy             503: retry shortly
 ├── NotLoggedIn                no session on this machine (log in first)
@@ -21,6 +24,9 @@ KeyledgerError
 │   │                          signed by a key this client does not trust (pinned or learned)
 │   └── KeySetRejected         a lease-key set no trusted key signed, older than the one kept, or malformed
 ├── WitnessAlarm               the ledger's history is not consistent with a checkpoint seen before
+├── ReleaseRejected            a download that does not open on this device or is not exactly the
+│   │                          release the ledger records (tampered, truncated, another device's)
+│   └── GrantExpired           its grant has expired: a new grant is needed (the sealed bytes stay)
 └── PluginError                a plugin could not be found, was refused, or failed; the host goes on
     ├── PluginNotFound             no bundle of that name, or no such entry point in its manifest
     ├── PluginRefused              refused before any line of it runs
@@ -91,6 +97,15 @@ class DeviceLimitReached(ProblemError):
 
 class LicenseKeyRejected(ProblemError):
     """The license key is unknown, already activated or not activatable."""
+
+
+class NotEntitled(ProblemError):
+    """This account or device may not download this (``code``: ``no_license``, ``license_expired``,
+    ``license_suspended``, ``tier_too_low``, ``device_released``, ``device_key_missing``)."""
+
+
+class ReleaseWithdrawn(ProblemError):
+    """410: the release was withdrawn by the vendor."""
 
 
 class RateLimited(ProblemError):
@@ -179,28 +194,48 @@ class PluginRuntimeError(PluginFailed):
     """A Lua error: a bug, a name the sandbox does not have, a stack overflow."""
 
 
+class ReleaseRejected(KeyledgerError):
+    """A download that does not open on this device, or is not exactly the release it should be: nothing
+    of it may be used."""
+
+
+class GrantExpired(ReleaseRejected):
+    """The download's grant has expired: ask the server for a new grant."""
+
+
+NOT_ENTITLED_CODES = frozenset(
+    {
+        "no_license",
+        "license_expired",
+        "license_suspended",
+        "tier_too_low",
+        "device_released",
+        "device_key_missing",
+    }
+)
 SESSION_ENDED_CODES = frozenset({"session_closed", "session_expired", "refresh_token_reused"})
 LICENSE_KEY_CODES = frozenset({"license_already_activated", "license_not_activatable"})
 
 
+BY_CODE: dict[str, type[ProblemError]] = {
+    "invalid_credentials": InvalidCredentials,
+    "account_banned": AccountBanned,
+    "device_limit_reached": DeviceLimitReached,
+    "release_withdrawn": ReleaseWithdrawn,
+    **dict.fromkeys(SESSION_ENDED_CODES, SessionEnded),
+    **dict.fromkeys(LICENSE_KEY_CODES, LicenseKeyRejected),
+    **dict.fromkeys(NOT_ENTITLED_CODES, NotEntitled),
+}
+BY_STATUS: dict[int, type[ProblemError]] = {
+    401: AuthenticationError,
+    403: AccessRefused,
+    429: RateLimited,
+    503: ServerBusy,
+}
+
+
 def _class_for(status: int, code: str) -> type[ProblemError]:
-    if code == "invalid_credentials":
-        return InvalidCredentials
-    if code == "account_banned":
-        return AccountBanned
-    if code in SESSION_ENDED_CODES:
-        return SessionEnded
-    if code == "device_limit_reached":
-        return DeviceLimitReached
-    if code in LICENSE_KEY_CODES:
-        return LicenseKeyRejected
-    by_status: dict[int, type[ProblemError]] = {
-        401: AuthenticationError,
-        403: AccessRefused,
-        429: RateLimited,
-        503: ServerBusy,
-    }
-    return by_status.get(status, ProblemError)
+    return BY_CODE.get(code) or BY_STATUS.get(status, ProblemError)
 
 
 def problem_error(status: int, problem: dict[str, Any], *, activating: bool = False) -> ProblemError:

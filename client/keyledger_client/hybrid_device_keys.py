@@ -21,6 +21,7 @@ SEED_LENGTH = 64
 class HybridDeviceKey:
     mlkem: MLKEM768PrivateKey
     x25519: X25519PrivateKey
+    suite = "MLKEM768_X25519"
 
     @classmethod
     def generate(cls) -> HybridDeviceKey:
@@ -41,6 +42,10 @@ class HybridDeviceKey:
     def private(self) -> MLKEM768X25519PrivateKey:
         """The key HPKE opens grants with."""
         return MLKEM768X25519PrivateKey(self.mlkem, self.x25519)
+
+    @property
+    def hpke_private(self) -> MLKEM768X25519PrivateKey:
+        return self.private
 
     @property
     def public_bytes(self) -> bytes:

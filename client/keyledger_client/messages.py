@@ -14,6 +14,7 @@ from keyledger_client.errors import (
     PluginRefused,
     ProblemError,
     RateLimited,
+    ReleaseRejected,
     ServerUnreachable,
 )
 from keyledger_client.types import LicenseStatus
@@ -54,6 +55,12 @@ BY_CODE = {
         "connect to the server once."
     ),
     "busy": "The server is busy; try again in a moment.",
+    "license_expired": "Your license has expired: " + ACTIVATE + ".",
+    "tier_too_low": "Your license does not include this release (it needs a higher tier).",
+    "device_key_missing": "This device has no download key registered: " + LOG_IN_AGAIN + ".",
+    "release_withdrawn": "The vendor has withdrawn this release; choose another version.",
+    "grant_expired": "The download took too long and its grant expired: run the command again.",
+    "limiter_unavailable": "Downloads are briefly unavailable on the server; try again in a minute.",
 }
 
 
@@ -86,13 +93,19 @@ def for_error(error: KeyledgerError, server: str | None = None) -> str:
     if isinstance(error, ServerUnreachable):
         where = f" at {server}" if server else ""
         return f"Cannot reach the Keyledger server{where}: check the address and your network connection."
-    if isinstance(error, NotLoggedIn):
-        return "Not logged in: run `keyledger-client login`."
-    if isinstance(error, KeyringUnavailable):
-        return str(error)
+    if isinstance(error, NotLoggedIn | KeyringUnavailable | ReleaseRejected):
+        return _own_words(error)
     if isinstance(error, RateLimited):
         wait = f" in {error.retry_after:.0f} s" if error.retry_after else " later"
         return f"Too many attempts: try again{wait}."
     if isinstance(error, ProblemError):
         return BY_CODE.get(error.code, f"The server refused: {error.detail} ({error.code}).")
     return for_plugin(error) if isinstance(error, PluginError) else f"{type(error).__name__}: {error}"
+
+
+def _own_words(error: KeyledgerError) -> str:
+    if isinstance(error, NotLoggedIn):
+        return "Not logged in: run `keyledger-client login`."
+    if isinstance(error, ReleaseRejected):
+        return f"The download was refused and deleted, nothing of it was kept: {error}"
+    return str(error)

@@ -19,7 +19,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, MLKEM768X25519PrivateKey, Suite
 
-from keyledger_client.errors import KeyledgerError
+from keyledger_client.errors import GrantExpired, ReleaseRejected
 
 PREFIX_LENGTH = 9
 MAX_GRANT_LENGTH = 8192
@@ -29,15 +29,6 @@ _SUITES = {0x0020: KEM.X25519, 0x647A: KEM.MLKEM768_X25519}
 _KDF_AEAD = b"\x00\x01\x00\x02"  # HKDF-SHA256, AES-256-GCM
 
 DeviceSecret = X25519PrivateKey | MLKEM768X25519PrivateKey
-
-
-class ReleaseRejected(KeyledgerError):
-    """A download that does not open on this device, or is not exactly the release it should be: nothing
-    of it may be used."""
-
-
-class GrantExpired(ReleaseRejected):
-    """The download's grant has expired: ask the server for a new download."""
 
 
 @dataclass(frozen=True)

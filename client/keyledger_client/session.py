@@ -48,8 +48,10 @@ class Session:
         salt: bytes,
         readers: Readers | None,
         on_signed_out: Callable[[str], None],
+        post_quantum: bool = False,
     ) -> None:
         self.api, self.secrets, self.state_file = api, secrets, state_file
+        self.post_quantum = post_quantum
         self.salt, self.readers = salt, readers
         self.lock = threading.RLock()
         self.state = state
@@ -60,13 +62,15 @@ class Session:
         self, username: str, password: str, *, remember: bool, nickname: str | None, client_version: str
     ) -> LoginResult:
         """Logs in with this device's fingerprint and public key (the key pair is made the first time)."""
-        device_key = load_or_create(self.secrets)  # raises KeyringUnavailable before the password is sent
+        # raises KeyringUnavailable before the password is sent
+        device_key = load_or_create(self.secrets, post_quantum=self.post_quantum)
         components = fingerprint(self.salt, self.readers)
         body: dict[str, Any] = {
             "username": username,
             "password": password,
             "fingerprint": {"components": components},
             "public_key": device_key.public_hex,
+            "public_key_suite": device_key.suite,
             "client_version": client_version,
         }
         if nickname:

@@ -5,6 +5,8 @@ becomes an error of the SDK's tree: no ``httpx`` exception escapes."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -71,6 +73,25 @@ class Api:
         except httpx.TransportError as error:
             log.info("server unreachable: %s %s: %s", method, path, type(error).__name__)
             raise ServerUnreachable(f"cannot reach {self.base_url}: {type(error).__name__}") from error
+
+    @contextmanager
+    def stream(
+        self, path: str, *, token: str, headers: dict[str, str] | None = None
+    ) -> Iterator[httpx.Response]:
+        """A GET whose successful response is read as a stream by the caller; a problem is raised as for
+        ``request``, and a connection lost while reading becomes ``ServerUnreachable``."""
+        extra = {**(headers or {}), "Authorization": f"Bearer {token}", "Accept": "application/octet-stream"}
+        try:
+            with self._http.stream("GET", path, headers=extra) as response:
+                if not response.is_success:
+                    response.read()
+                    raise self._problem(response, activating=False)
+                yield response
+        except httpx.TransportError as error:
+            log.info("download interrupted: %s: %s", path, type(error).__name__)
+            raise ServerUnreachable(
+                f"the download from {self.base_url} broke off: {type(error).__name__}"
+            ) from error
 
     @staticmethod
     def _json(response: httpx.Response) -> dict[str, Any]:

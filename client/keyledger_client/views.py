@@ -52,6 +52,8 @@ def device_table(client: KeyledgerClient) -> Table:
     try:
         key = load(client.session.secrets)
         public = key.public_hex if key else "none yet (made at the first login)"
+        if key is not None and len(public) > 64:
+            public = f"{key.suite} {public[:32]}…"
     except KeyringUnavailable:
         public = "unknown (no keyring)"
     return pairs_table(

@@ -9,9 +9,9 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from adapters.blob_port import BlobStore
 from adapters.blobs_local import LocalBlobs
 from adapters.blobs_s3 import MIB, S3Blobs
+from domain.blob_store import BlobStore
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapters.blob_port import BlobNotFound, BlobStore, InvalidBlobName
+from domain.blob_store import BlobNotFound, BlobStore, InvalidBlobName
 
 DATA = bytes(range(256)) * 40  # 10,240 bytes
 

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.blob_port import BlobNotFound, InvalidBlobName, check_name
 from adapters.blobs_local import LocalBlobs
+from domain.blob_store import BlobNotFound, InvalidBlobName, check_name
 from tests.adapters.strategies import blob_names
 
 WRITER = """

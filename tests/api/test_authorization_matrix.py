@@ -21,7 +21,8 @@ Callers (run in this order, so that the admin's successful writes come last):
   other      reaching for what belongs to someone else: the admin's cookie with another session's CSRF
              token (cookie writes); another account's activated license key (activate); a non-admin's
              web cookie instead of its bearer token (witness routes).
-  missing    the admin, on ids that name nothing (admin routes with a path id): 404.
+  missing    the admin, on ids that name nothing (admin routes with a path id; on desktop routes its own
+             desktop client): 404. A grant is read only by the device it was made for (vip, admin: 404).
   admin      a live admin.
 """
 
@@ -39,6 +40,7 @@ from uuid import UUID
 
 import httpx2
 import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
@@ -48,7 +50,7 @@ from domain.context import AuditContext
 from domain.crash_report import Reporter
 from domain.roles import Role
 from tests.api.embedded import sqlite_api
-from tests.api.harness import COMPONENTS, PASSWORD, Api, web_session
+from tests.api.harness import COMPONENTS, PASSWORD, Api, services_of, web_session
 from tests.api.test_crash_reports import crash_body
 from tests.domain.test_crash_report import DETAILS
 
@@ -72,6 +74,10 @@ GET    /client/license                          bearer  401       -        200  
 GET    /client/devices                          bearer  401       -        200  200 401    -     -       200
 POST   /client/heartbeat                        bearer  401       422      200  200 401    -     -       200
 POST   /client/crash-reports                    bearer  401       401      201  201 401    -     -       201
+GET    /client/releases                         bearer  401       -        200  200 401    -     -       200
+GET    /client/releases/{release_id}            bearer  401       -        200  200 401    -     404     200
+POST   /client/releases/{release_id}/files/{file_id}/grants bearer 401 - 201 201 401 - 404 201
+GET    /client/releases/{release_id}/files/{file_id}/grants/{grant_id} bearer 401 - 200 404 401 - 404 404
 GET    /admin/users                             cookie  401       -        403  403 401    -     -       200
 POST   /admin/users                             cookie  401       401      403  403 401    403   -       201
 GET    /admin/users/{account_id}                cookie  401       -        403  403 401    -     404     200
@@ -116,6 +122,13 @@ POST   /admin/alerts/{alert_id}/acknowledge     cookie  401       401      403  
 GET    /admin/crash-reports                     cookie  401       -        403  403 401    -     -       200
 GET    /admin/crash-reports/counts              cookie  401       -        403  403 401    -     -       200
 GET    /admin/crash-reports/{crash_id}          cookie  401       -        403  403 401    -     404     200
+GET    /admin/releases                          cookie  401       -        403  403 401    -     -       200
+POST   /admin/releases                          cookie  401       401      403  403 401    403   -       201
+POST   /admin/releases/upload                   cookie  401       401      403  403 401    403   -       201
+GET    /admin/releases/{release_id}             cookie  401       -        403  403 401    -     404     200
+GET    /admin/releases/{release_id}/downloads   cookie  401       -        403  403 401    -     404     200
+POST   /admin/releases/{release_id}/withdraw    cookie  401       401      403  403 401    403   404     200
+POST   /admin/releases/{release_id}/republish   cookie  401       401      403  403 401    403   404     200
 GET    /dashboard/stats                         cookie  401       -        403  403 401    -     -       200
 GET    /dashboard/activity                      cookie  401       -        403  403 401    -     -       200
 GET    /dashboard/stream                        cookie  401       -        403  403 401    -     -       200
@@ -151,6 +164,11 @@ POST   /ui/licenses/{license_id}/revoke         cookie  401       -        403  
 GET    /ui/devices                              cookie  401       -        403  403 401    -     -       200
 POST   /ui/devices/{device_id}/rename           cookie  401       -        403  403 401    403   404     200
 POST   /ui/devices/{device_id}/release          cookie  401       -        403  403 401    403   404     200
+GET    /ui/releases                             cookie  401       -        403  403 401    -     -       200
+POST   /ui/releases                             cookie  401       -        403  403 401    403   -       303
+GET    /ui/releases/{release_id}                cookie  401       -        403  403 401    -     404     200
+POST   /ui/releases/{release_id}/withdraw       cookie  401       -        403  403 401    403   404     200
+POST   /ui/releases/{release_id}/republish      cookie  401       -        403  403 401    403   404     200
 GET    /ui/sessions                             cookie  401       -        403  403 401    -     -       200
 POST   /ui/sessions/{session_id}/revoke         cookie  401       -        403  403 401    403   404     200
 GET    /ui/ip-blocks                            cookie  401       -        403  403 401    -     -       200
@@ -199,7 +217,10 @@ HOOK_SETTINGS: dict[str, Any] = {"webhook_allow_networks": ["127.0.0.1/32"]}
 CHECKPOINT_WAIT_S = 10.0
 SHARED_NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 NAMES = ("user", "vip", "admin", "banned", "target", "outlaw")
+RELEASE_FORM = {"channel": "stable", "platform": "linux-x86_64", "version": "2.0.0"}
 ROLES = {"vip": Role.VIP, "admin": Role.ADMIN}
+DESKTOP = ("user", "vip", "admin", "banned", "target")
+DEVICE_KEY = X25519PrivateKey.generate().public_key().public_bytes_raw().hex()
 
 
 @dataclass
@@ -218,8 +239,14 @@ def build_world(api: Api) -> World:
     now, ctx = api.clock(), AuditContext(actor="test", reason="matrix set-up")
     accounts = {name: api.create_account(name, ROLES.get(name, Role.USER)) for name in NAMES}
     web = {name: web_session(api, name) for name in ("user", "vip", "admin", "banned")}
-    desktop = {name: api.client_login(name) for name in ("user", "vip", "admin", "banned", "target")}
+    desktop = {name: api.client_login(name, public_key=DEVICE_KEY) for name in DESKTOP}
     issued = api.ledger.issue_licenses(7, 30, Role.USER, 1, "matrix", now, ctx).value
+    for name, extra in zip(
+        ("user", "vip", "admin"),
+        api.ledger.issue_licenses(3, 30, Role.USER, 1, "", now, ctx).value,
+        strict=True,
+    ):
+        api.ledger.activate_license(UUID(accounts[name]), extra.key, now, ctx)
     keys = {name: issued[i].key for i, name in enumerate(("user", "vip", "admin", "banned"))}
     keys["other"] = issued[4].key
     api.ledger.activate_license(UUID(accounts["target"]), issued[4].key, now, ctx)
@@ -250,9 +277,30 @@ def build_world(api: Api) -> World:
         "position": "1",
         "alert_id": str(alert),
         "crash_id": str(crash),
+        **releases(api, desktop["user"], ctx),
     }
     wait_for_checkpoint(api, web["admin"])
     return World(api, web, desktop, keys, ids)
+
+
+def releases(api: Api, user: dict[str, Any], ctx: AuditContext) -> dict[str, str]:
+    """A published release with one file, a withdrawn one, and a grant of the first to ``user``'s device."""
+    files, now = services_of(api).releases.files, api.clock()
+    made = []
+    for version in ("1.0.0", "0.9.0"):
+        stored = files.store(api.ledger.new_id(), "app.bin", [b"x" * 1000])
+        made.append(
+            api.ledger.publish_release(
+                "main", "stable", "linux-x86_64", version, "", Role.USER, [stored], now, ctx
+            )
+        )
+    api.ledger.withdraw_release(made[1].value, now, ctx)
+    release = api.ledger.release(made[0].value)
+    url = f"/client/releases/{release.id}/files/{release.files[0].file_id}/grants"
+    answer = api.client.post(url, headers=Api.bearer(user))
+    assert answer.status_code == 201, answer.text
+    ids = {"release_id": release.id, "withdrawn": made[1].value, "file_id": release.files[0].file_id}
+    return {**{k: str(v) for k, v in ids.items()}, "grant_id": answer.json()["grant_id"]}
 
 
 def wait_for_checkpoint(api: Api, admin: dict[str, str]) -> None:
@@ -313,6 +361,22 @@ BODIES: dict[Route, Body] = {
     ("POST", "/admin/webhooks/{endpoint_id}/enable"): fixed({}),
     ("POST", "/admin/webhooks/{endpoint_id}/deliveries/{position}/resend"): fixed({}),
     ("POST", "/admin/alerts/{alert_id}/acknowledge"): fixed({}),
+    ("POST", "/admin/releases"): fixed(RELEASE_FORM),
+    ("POST", "/admin/releases/upload"): fixed({}),
+    ("POST", "/admin/releases/{release_id}/withdraw"): fixed({"reason": "a broken build"}),
+    ("POST", "/admin/releases/{release_id}/republish"): fixed({}),
+}
+# Routes whose body is not JSON: how it is sent (the ``bad_body`` caller adds an unknown form field).
+FORMS: dict[Route, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    ("POST", "/admin/releases"): lambda fields: {
+        "data": fields,
+        "files": [("file", ("app.bin", b"x" * 100))],
+    },
+    ("POST", "/admin/releases/upload"): lambda _: {
+        "content": b"x" * 100,
+        "headers": {"Content-Type": "application/octet-stream"},
+    },
+    ("POST", "/ui/releases"): lambda _: {"data": RELEASE_FORM, "files": [("file", ("app.bin", b"x" * 100))]},
 }
 # Routes that need their object in another state than the default one in World.ids: path parameter →
 # the World.ids entry to use instead.
@@ -321,12 +385,15 @@ TARGETS: dict[Route, dict[str, str]] = {
     ("POST", "/admin/licenses/{license_id}/reinstate"): {"license_id": "suspended"},
     ("POST", "/admin/webhooks/{endpoint_id}/enable"): {"endpoint_id": "disabled_endpoint"},
     ("POST", "/ui/webhooks/{endpoint_id}/enable"): {"endpoint_id": "disabled_endpoint"},
+    ("POST", "/admin/releases/{release_id}/republish"): {"release_id": "withdrawn"},
+    ("POST", "/ui/releases/{release_id}/republish"): {"release_id": "withdrawn"},
 }
 # Required query parameters, valid for the world (its ledger has sealed at least one leaf).
 QUERIES: dict[Route, Callable[[World], dict[str, str]]] = {
     ("GET", "/ledger/proofs/inclusion"): lambda _w: {"index": "0", "tree_size": "1"},
     ("GET", "/ledger/proofs/consistency"): lambda _w: {"first": "1", "second": "1"},
     ("GET", "/audit/aggregates/{aggregate_id}/state"): lambda w: {"at": w.api.clock().isoformat()},
+    ("POST", "/admin/releases/upload"): lambda _w: {**RELEASE_FORM, "version": "3.0.0", "filename": "a.bin"},
 }
 STREAMS = {("GET", "/dashboard/stream")}
 MISSING = {
@@ -341,6 +408,9 @@ MISSING = {
     "position": "1",
     "alert_id": str(uuid.uuid4()),
     "crash_id": str(uuid.uuid4()),
+    "release_id": str(uuid.uuid4()),
+    "file_id": str(uuid.uuid4()),
+    "grant_id": str(uuid.uuid4()),
 }
 
 
@@ -410,6 +480,12 @@ def call(world: World, route: Route, caller: str) -> httpx2.Response:
         return asyncio.run(first_response(world.api.client.app, method, path, headers))
     query = QUERIES[route](world) if route in QUERIES else None
     world.api.client.cookies.clear()
+    if route in FORMS:
+        sent = FORMS[route](body or {})
+        headers = {**headers, **sent.pop("headers", {})}
+        return world.api.client.request(
+            method, path, params=query, headers=headers, follow_redirects=False, **sent
+        )
     return world.api.client.request(method, path, params=query, json=body, headers=headers)
 
 
@@ -483,7 +559,8 @@ def test_matrix(request: pytest.FixtureRequest, route: Route) -> None:
 def test_non_admins_cannot_probe_for_ids(shared: World) -> None:
     """On admin routes a non-admin gets the same 403 for an id that exists and one that does not."""
     headers = shared.web["vip"]
-    for method, template in (r for r, (_, expect) in ROWS.items() if "missing" in expect):
+    admin_rows = (r for r, (auth, expect) in ROWS.items() if "missing" in expect and auth == "cookie")
+    for method, template in admin_rows:
         body = BODIES[method, template](shared, "vip") if (method, template) in BODIES else None
         for params in (shared.ids, MISSING):
             response = shared.api.client.request(

@@ -20,6 +20,7 @@ from api.cookies import cookie_name
 from domain.roles import Role
 from tests.api.harness import Api, licensed_client, services_of
 from tests.api.test_crash_reports import crash_body
+from tests.releases.harness import admin, device, granted, published
 
 Operation = APIOperation[Any, Any, Any, Any]
 BASE_URL = "https://testserver"
@@ -46,14 +47,17 @@ def principal_of(path: str) -> str:
 def credentials(api: Api) -> dict[str, dict[str, Any]]:
     """Keyword arguments for ``Case.call`` per principal, and the ids of real entities to aim at."""
     tokens = licensed_client(api, "carol", device_limit=2)
+    downloader = device(api, "dora")
     api.create_account("root", Role.ADMIN)
+    release = published(api, admin(api, "publisher"), {"app.bin": b"fuzz" * 100})
+    answer = granted(api, downloader, release)
     csrf = api.web_login("root")
     name = cookie_name(services_of(api).web)
     bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
     crash = api.client.post("/client/crash-reports", json=crash_body(), headers=bearer).json()
     return {
         "anonymous": {},
-        "client": {"headers": bearer},
+        "client": {"headers": downloader.headers},
         "admin": {"headers": csrf, "cookies": {name: api.client.cookies[name]}},
         "ids": {
             "account_id": str(api.ledger.account_id_for("carol")),
@@ -62,6 +66,9 @@ def credentials(api: Api) -> dict[str, dict[str, Any]]:
             "device_id": tokens["device_id"],
             "session_id": tokens["session_id"],
             "crash_id": crash["id"],
+            "release_id": release["id"],
+            "file_id": answer["file_id"],
+            "grant_id": answer["grant_id"],
         },
     }
 

@@ -275,6 +275,8 @@ EXPECTED_STATUS = {
     domain.NotFound: 404,
     domain.Conflict: 409,
     domain.AuthenticationFailed: 401,
+    domain.NotEntitled: 403,
+    domain.Gone: 410,
     domain.DomainError: 400,
 }
 

@@ -13,6 +13,7 @@ from tests.bench import (
     w5_ledger,
     w6_limits,
     w7_passwords,
+    w8_files,
     w9_tokens,
     w10_nats,
 )
@@ -23,6 +24,7 @@ BENCHMARKS: dict[str, Callable[[], None]] = {
     w4_projections.NAME: w4_projections.main,
     w5_ledger.NAME: w5_ledger.main,
     w7_passwords.NAME: w7_passwords.main,
+    w8_files.NAME: w8_files.main,
     w9_tokens.NAME: w9_tokens.main,
     w10_nats.NAME: w10_nats.main,
     w6_limits.NAME: w6_limits.main,

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -40,11 +41,12 @@ class Live:
 
 
 @contextmanager
-def live_server(directory: Path) -> Iterator[Live]:
-    """Serves the real app on 127.0.0.1 until the block ends (then the port refuses connections)."""
+def live_server(directory: Path, **options: Any) -> Iterator[Live]:
+    """Serves the real app on 127.0.0.1 until the block ends (then the port refuses connections);
+    ``options`` are more settings."""
     directory.mkdir(parents=True, exist_ok=True)
     ledger = make_ledger(sqlite_env(directory))
-    settings = Settings(data_dir=directory / "data", insecure_dev_cookies=True)
+    settings = Settings(data_dir=directory / "data", insecure_dev_cookies=True, **options)
     app = create_app(services=build_services(settings, ledger=ledger))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -80,6 +82,15 @@ class Admin:
         assert answer.status_code == 201, answer.text
         key: str = answer.json()["keys"][0]["key"]
         return key
+
+    def publish(self, files: dict[str, bytes], **fields: str) -> dict[str, Any]:
+        """Publishes a release through POST /admin/releases (a streamed multipart form)."""
+        data = {"channel": "stable", "platform": "linux-x86_64", "version": "1.0.0", **fields}
+        parts = [("file", (name, content)) for name, content in files.items()]
+        answer = self.http.post("/admin/releases", data=data, files=parts)
+        assert answer.status_code == 201, answer.text
+        release: dict[str, Any] = answer.json()["release"]
+        return release
 
     def ban(self, account_id: str) -> None:
         answer = self.http.post(f"/admin/users/{account_id}/ban", json={"reason": "chargeback"})

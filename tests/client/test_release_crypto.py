@@ -12,9 +12,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
+from keyledger_client.errors import GrantExpired, ReleaseRejected
 from keyledger_client.hybrid_device_keys import HybridDeviceKey
 from keyledger_client.release_crypto import decrypt_release
-from keyledger_client.release_grant import DeviceSecret, ExpectedRelease, GrantExpired, ReleaseRejected
+from keyledger_client.release_grant import DeviceSecret, ExpectedRelease
 
 from adapters.grants import GrantTarget, seal_grant
 from adapters.stream_aead import SEGMENT_SIZE, new_data_key, seal

@@ -25,7 +25,7 @@ def independent_figures(ledger: Ledger, now: datetime) -> dict[str, Any]:
     kind = {e.originator_id: type(e).__qualname__.split(".")[0] for e in events}
     accounts: dict[Any, dict[str, Any]] = {}
     sessions: dict[Any, dict[str, Any]] = {}
-    logins = failed = 0
+    logins = failed = downloads = 0
     for e in events:
         name = type(e).__qualname__
         if name == "Account.Registered":
@@ -45,6 +45,8 @@ def independent_figures(ledger: Ledger, now: datetime) -> dict[str, Any]:
             sessions[e.originator_id]["open"] = False
         elif name == "IpAddress.LoginFailed":
             failed += e.timestamp > now - timedelta(hours=24)
+        elif name == "Download.Downloaded":
+            downloads += e.timestamp > now - timedelta(hours=24)
     assert all(
         k
         in {
@@ -83,6 +85,7 @@ def independent_figures(ledger: Ledger, now: datetime) -> dict[str, Any]:
         },
         "logins_24h": logins,
         "failed_logins_24h": failed,
+        "downloads_24h": downloads,
     }
 
 

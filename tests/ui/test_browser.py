@@ -49,6 +49,7 @@ PAGES = (
     "/ui/sessions",
     "/ui/ip-blocks",
     "/ui/crashes",
+    "/ui/releases",
     "/ui/audit",
 )
 

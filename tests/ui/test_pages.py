@@ -157,6 +157,7 @@ def test_csv_cells_that_look_like_formulas_are_defused() -> None:
         "/ui/sessions",
         "/ui/ip-blocks",
         "/ui/crashes",
+        "/ui/releases",
         "/ui/audit",
     ],
 )

@@ -1,8 +1,8 @@
-"""The blob store port: whole objects written atomically, read by byte range. Adapters: ``blobs_local``
-(a directory under the data dir, the embedded default) and ``blobs_s3`` (S3-compatible object storage).
-
-This module belongs to the code that uses the port (the release files use case); it sits in ``adapters/``
-only until that code exists."""
+"""The blob store port: whole objects written atomically, read by byte range. Release files are stored
+sealed behind it (``adapters.release_vault``). Adapters: ``adapters.blobs_local`` (a directory under the
+data dir, the embedded default) and ``adapters.blobs_s3`` (S3-compatible object storage); the choice is
+``KEYLEDGER_BLOB_STORE``. A port in ``domain`` (like ``Presence``) because both sides share its errors and
+its naming rule."""
 
 from __future__ import annotations
 
