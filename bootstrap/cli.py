@@ -137,6 +137,8 @@ def create_api_key(args: argparse.Namespace, settings: Settings) -> int:
         ledger.close()
     print(written.value.token)
     return 0
+
+
 def with_ledger(command: Callable[[argparse.Namespace, Settings, Ledger, AuditContext], int]) -> Command:
     """``command`` given the ledger (closed afterwards) and the CLI's audit context."""
 
