@@ -2,8 +2,8 @@
 ``version``, ``notes``, ``min_tier``; from the admin page also ``csrf_token``, first) followed by one or
 more ``file`` parts, read as it streams (``api.multipart_stream``) into ``api.release_uploads``.
 
-Authentication runs before the body is read, as for any route: the admin's session cookie, and for the
-CSRF check either the ``X-CSRF-Token`` header (scripts) or the form's first field (the page's form, which
+Authentication runs before the body is read, as for any route: an API key with ``releases:write``, or
+the admin's session cookie and for the CSRF check either the ``X-CSRF-Token`` header (scripts) or the form's first field (the page's form, which
 cannot set a header): only that first field is read ahead, at most ``CSRF_PREFIX_BYTES``."""
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from uuid import UUID
 import anyio.to_thread
 from fastapi import Depends, Request
 
-from api.deps import AppServices, WebPrincipal, admin_principal, web_principal
+from api.deps import AppServices
+from api.machine_auth import AdminCaller, admin_caller
 from api.multipart_stream import FormPart, FormReader, MalformedForm, boundary_of
 from api.problems import ApiError
 from api.release_uploads import ReleaseDraft, Staged, check_new
@@ -53,7 +54,7 @@ FORM_SCHEMA: dict[str, Any] = {
 
 @dataclass
 class FormUpload:
-    admin: WebPrincipal
+    admin: AdminCaller
     boundary: bytes
     stream: AsyncIterator[bytes]
     first: list[bytes]
@@ -85,14 +86,14 @@ async def form_upload(request: Request, svc: AppServices) -> FormUpload:
     try:
         boundary = boundary_of(request.headers.get("content-type", ""))
     except MalformedForm as error:
-        await anyio.to_thread.run_sync(lambda: admin_principal(web_principal(request, svc)))
+        await anyio.to_thread.run_sync(admin_caller, request, svc)
         raise ApiError(415, "unsupported_media_type", str(error)) from None
     stream = request.stream()
     first = await _read_ahead(stream, boundary)
     field = _first_field(first, boundary)
     if field is not None and field[0] == "csrf_token":
         request.state.form_csrf_token = field[1]
-    admin = await anyio.to_thread.run_sync(lambda: admin_principal(web_principal(request, svc)))
+    admin = await anyio.to_thread.run_sync(admin_caller, request, svc)
     return FormUpload(admin, boundary, stream, first)
 
 
