@@ -3,20 +3,21 @@
 more ``file`` parts, read as it streams (``api.multipart_stream``) into ``api.release_uploads``.
 
 Authentication runs before the body is read, as for any route: an API key with ``releases:write``, or
-the admin's session cookie and for the CSRF check either the ``X-CSRF-Token`` header (scripts) or the form's first field (the page's form, which
-cannot set a header): only that first field is read ahead, at most ``CSRF_PREFIX_BYTES``."""
+the admin's session cookie and for the CSRF check either the ``X-CSRF-Token`` header (scripts) or the
+form's first field (the page's form, which cannot set a header): only that first field is read ahead, at
+most ``CSRF_PREFIX_BYTES``."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
 import anyio.to_thread
 from fastapi import Depends, Request
 
-from api.deps import AppServices
+from api.deps import AppServices, WebPrincipal, admin_principal, web_principal
 from api.machine_auth import AdminCaller, admin_caller
 from api.multipart_stream import FormPart, FormReader, MalformedForm, boundary_of
 from api.problems import ApiError
@@ -52,9 +53,12 @@ FORM_SCHEMA: dict[str, Any] = {
 }
 
 
+Caller = TypeVar("Caller", AdminCaller, WebPrincipal)
+
+
 @dataclass
-class FormUpload:
-    admin: AdminCaller
+class FormUpload(Generic[Caller]):
+    admin: Caller
     boundary: bytes
     stream: AsyncIterator[bytes]
     first: list[bytes]
@@ -80,24 +84,41 @@ def _first_field(chunks: list[bytes], boundary: bytes) -> tuple[str, str] | None
         return None
 
 
-async def form_upload(request: Request, svc: AppServices) -> FormUpload:
+async def _form_upload(
+    request: Request, svc: Services, authenticate: Callable[[Request, Services], Caller]
+) -> FormUpload[Caller]:
     """The admin behind an upload form, checked before any file byte is read (and before a body that is
     not a form is refused, so a stranger learns nothing more than 401)."""
     try:
         boundary = boundary_of(request.headers.get("content-type", ""))
     except MalformedForm as error:
-        await anyio.to_thread.run_sync(admin_caller, request, svc)
+        await anyio.to_thread.run_sync(authenticate, request, svc)
         raise ApiError(415, "unsupported_media_type", str(error)) from None
     stream = request.stream()
     first = await _read_ahead(stream, boundary)
     field = _first_field(first, boundary)
     if field is not None and field[0] == "csrf_token":
         request.state.form_csrf_token = field[1]
-    admin = await anyio.to_thread.run_sync(admin_caller, request, svc)
+    admin = await anyio.to_thread.run_sync(authenticate, request, svc)
     return FormUpload(admin, boundary, stream, first)
 
 
-UploadForm = Annotated[FormUpload, Depends(form_upload)]
+def _web_admin(request: Request, svc: Services) -> WebPrincipal:
+    return admin_principal(web_principal(request, svc))
+
+
+async def form_upload(request: Request, svc: AppServices) -> FormUpload[AdminCaller]:
+    """The API's upload: an API key with the route's scope, or an admin's web session."""
+    return await _form_upload(request, svc, admin_caller)
+
+
+async def web_form_upload(request: Request, svc: AppServices) -> FormUpload[WebPrincipal]:
+    """The admin page's upload: an admin's web session only."""
+    return await _form_upload(request, svc, _web_admin)
+
+
+UploadForm = Annotated[FormUpload[AdminCaller], Depends(form_upload)]
+WebUploadForm = Annotated[FormUpload[WebPrincipal], Depends(web_form_upload)]
 
 
 def publish_form(svc: Services, body: Iterator[bytes], boundary: bytes, ctx: AuditContext) -> Written[UUID]:

@@ -3,8 +3,9 @@
 - ``/ledger/public-key``: anyone (a public key; witnesses pin it out of band).
 - ``/ledger/checkpoint`` and ``/ledger/proofs/*``: every authenticated desktop client (bearer token:
   every client is a witness) and admins (web session). Proofs are hashes; an inclusion proof carries the
-  event itself (the leaf bytes) only for an admin or for an event of the caller's own account (its
-  account, sessions, devices, licenses): everyone else gets the leaf hash, which is all a proof needs.
+  event itself (the leaf bytes) only for an admin, for an event of the caller's own account (its
+  account, sessions, devices, licenses) or of a release the caller's license reaches: everyone else gets
+  the leaf hash, which is all a proof needs.
 - ``/ledger/export``: admins only (it carries every event, personal data included).
 """
 
@@ -30,6 +31,7 @@ from api.services import Services
 from domain.account import Account
 from domain.device import Device
 from domain.license import License
+from domain.release import Release
 from domain.session import Session
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
@@ -53,10 +55,15 @@ Witness = Annotated[Caller, Depends(witness)]
 
 
 def may_read(caller: Caller, leaf: bytes, svc: Services) -> bool:
-    """Whether ``caller`` may see the event in ``leaf``: admins any, others only their own account's."""
+    """Whether ``caller`` may see the event in ``leaf``: admins any, others their own account's, and the
+    events of a release their license reaches (public records: they carry no personal data, and a client
+    checks a download against them)."""
     if caller.admin:
         return True
     aggregate = svc.ledger.find(Aggregate, UUID(decode_leaf(leaf).originator_id))
+    if isinstance(aggregate, Release):
+        granted = svc.ledger.entitlement(caller.account_id, svc.clock())
+        return granted.state.valid and granted.tier is not None and aggregate.reaches(granted.tier)
     owner = getattr(aggregate, "account_id", getattr(aggregate, "id", None))
     return isinstance(aggregate, Account | Session | Device | License) and owner == caller.account_id
 

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import AppServices, csrf_token
 from api.problems import ApiError
-from api.release_form import UploadForm, publish_form
+from api.release_form import WebUploadForm, publish_form
 from api.request_body import in_thread
 from api.services import Services
 from api.ui.charts import bar_chart
@@ -75,7 +75,7 @@ def releases_page(
 
 
 @router.post("/releases", response_class=HTMLResponse)
-async def upload(request: Request, form: UploadForm, svc: AppServices) -> Response:
+async def upload(request: Request, form: WebUploadForm, svc: AppServices) -> Response:
     """Publishes a release from the upload form; back to the list with the reason if refused."""
     ctx = form.admin.context(request)
     try:

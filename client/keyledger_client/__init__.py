@@ -69,7 +69,7 @@ from keyledger_client.fingerprint import application_salt, platform_readers
 from keyledger_client.plugin_api import ConfigValue
 from keyledger_client.plugin_bundle import Plugin, open_bundle, sign_bundle
 from keyledger_client.plugin_manifest import Manifest
-from keyledger_client.plugin_sources import FolderSource, PluginSource
+from keyledger_client.plugin_sources import FolderSource, PluginSource, ReleaseSource
 from keyledger_client.plugins import PluginInfo, Plugins
 from keyledger_client.release_catalog import NoSuchRelease, Release, ReleaseFile
 from keyledger_client.releases import write_plaintext
@@ -135,6 +135,7 @@ __all__ = [
     "Release",
     "ReleaseFile",
     "ReleaseRejected",
+    "ReleaseSource",
     "ReleaseWithdrawn",
     "ServerBusy",
     "ServerUnreachable",

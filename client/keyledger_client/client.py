@@ -23,7 +23,7 @@ from keyledger_client.heartbeat import HeartbeatThread
 from keyledger_client.lease_keys import parse_lease_key
 from keyledger_client.licensing import Licensing
 from keyledger_client.plugin_api import ConfigValue
-from keyledger_client.plugin_sources import PLUGINS_FOLDER, FolderSource, PluginSource
+from keyledger_client.plugin_sources import PLUGINS_FOLDER, FolderSource, PluginSource, ReleaseSource
 from keyledger_client.plugins import Plugins
 from keyledger_client.redaction import Redactor
 from keyledger_client.release_catalog import Release, ReleaseFile
@@ -69,6 +69,7 @@ class KeyledgerClient:
         plugin_keys: Sequence[str] = (),
         plugin_config: Mapping[str, ConfigValue] | None = None,
         plugin_source: PluginSource | None = None,
+        plugin_channel: str | None = None,
         plugin_limits: PluginLimits | None = None,
         post_quantum: bool = False,
     ) -> None:
@@ -76,7 +77,9 @@ class KeyledgerClient:
         ``ledger_key`` pins the ledger's verifier key (else it is trusted on first use); ``lease_keys``
         pins the server's lease-signing keys (Ed25519 JWKs, or raw keys in base64url or hex; else they
         are trusted on first use); ``plugin_keys`` pins the vendor's plugin signing keys,
-        ``plugin_config`` is what plugins read with ``config``; ``post_quantum`` registers a hybrid
+        ``plugin_config`` is what plugins read with ``config``; plugins come from ``plugin_source``, else
+        from the server's plugin releases of ``plugin_channel`` when one is named, else from the home's
+        ``plugins/`` folder; ``post_quantum`` registers a hybrid
         MLKEM768-X25519 device key, so downloads stay confidential against a future quantum computer."""
         pinned = [parse_lease_key(key) for key in lease_keys]  # ValueError for a key that is not one
         self.home = home or default_home(app_id)
@@ -111,7 +114,7 @@ class KeyledgerClient:
         self.releases = Releases(self.session, self.witness, clock, self.home)
         self._heartbeats: HeartbeatThread | None = None
         self.plugins = Plugins(
-            plugin_source or FolderSource(self.home / PLUGINS_FOLDER),
+            plugin_source or self._plugin_source(plugin_channel),
             plugin_keys,
             status=self.status,
             config=plugin_config,
@@ -119,6 +122,11 @@ class KeyledgerClient:
             limits=plugin_limits,
         )
         self.crash_reports = CrashStore(self.home / CRASHES_FOLDER)
+
+    def _plugin_source(self, channel: str | None) -> PluginSource:
+        if channel is not None:
+            return ReleaseSource(self.releases, channel)
+        return FolderSource(self.home / PLUGINS_FOLDER)
 
     @property
     def state(self) -> LocalState:

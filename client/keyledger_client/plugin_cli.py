@@ -35,6 +35,13 @@ PublicKeys = Annotated[
         help="a vendor public key (hex) the application pins; repeat for several",
     ),
 ]
+Channel = Annotated[
+    str | None,
+    typer.Option(
+        "--channel",
+        help="take plugins from the server's plugin releases of this channel (logged in), not the folder",
+    ),
+]
 
 
 def fail(message: str) -> NoReturn:
@@ -50,14 +57,20 @@ def pinned(keys: list[str] | None) -> list[Ed25519PublicKey]:
 
 
 @plugins.command("list")
-def list_command(ctx: typer.Context, public_key: PublicKeys = None) -> None:
-    """The plugins in this application's plugins folder and whether each verifies (none of them runs)."""
+def list_command(ctx: typer.Context, public_key: PublicKeys = None, channel: Channel = None) -> None:
+    """The plugins in this application's plugins folder (or plugin releases) and whether each verifies
+    (none of them runs)."""
     options: Options = ctx.obj
-    folder = default_home(options.app_id) / PLUGINS_FOLDER
     with reporting():
-        found = list_plugins(FolderSource(folder), pinned(public_key))
+        if channel is None:
+            folder = default_home(options.app_id) / PLUGINS_FOLDER
+            found, where = list_plugins(FolderSource(folder), pinned(public_key)), str(folder)
+        else:
+            keys = [raw_public(key).hex() for key in pinned(public_key)]
+            with open_client(ctx, plugin_keys=keys, plugin_channel=channel) as client:
+                found, where = client.plugins.list(), f"the {channel} plugin releases"
         if not found:
-            out().print(f"No plugins in {escape(str(folder))}.")
+            out().print(f"No plugins in {escape(where)}.")
             return
         out().print(plugins_table(found))
 
@@ -82,11 +95,13 @@ def run_command(
     name: Annotated[str, typer.Argument(help="the plugin's name")],
     entry: Annotated[str | None, typer.Argument(help="the entry point (default: the first)")] = None,
     public_key: PublicKeys = None,
+    channel: Channel = None,
 ) -> None:
     """Run a plugin's entry point in the sandbox, if its signature verifies and the license allows it."""
     keys = [raw_public(key).hex() for key in pinned(public_key)]
     with reporting():
-        client = open_client(ctx, callbacks=Callbacks(on_plugin_notice=show_notice), plugin_keys=keys)
+        notices = Callbacks(on_plugin_notice=show_notice)
+        client = open_client(ctx, callbacks=notices, plugin_keys=keys, plugin_channel=channel)
         with client:
             if client.resume():
                 client.heartbeat()

@@ -50,6 +50,8 @@ def prove_publication(session: Session, witness: Witness, release: Release, file
 
 
 def _leaf_and_proof(answer: dict[str, Any]) -> tuple[bytes, list[bytes]]:
+    if answer.get("leaf") is None:
+        raise ReleaseRejected("the ledger withholds this release's publication event from this account")
     try:
         leaf = base64.b64decode(str(answer["leaf"]), validate=True)
         return leaf, [decode_hash(str(h)) for h in answer["proof"]]

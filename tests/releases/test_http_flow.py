@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from uuid import UUID
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from domain.context import AuditContext
+from domain.roles import Role
 from tests.api.harness import COMPONENTS, PASSWORD, Api
 from tests.file_format import open_download
 from tests.releases.harness import Device, admin, device, fetch, grant, granted, published
@@ -171,3 +173,32 @@ def test_a_device_key_that_could_not_receive_a_grant_is_refused_at_login(
         "/auth/client/login", json={**body, "public_key": public, "public_key_suite": suite}
     )
     assert (answer.status_code, answer.json()["code"]) == (422, "invalid_input")
+
+
+def sealed_publication(api: Api, client: Device, release_id: str) -> tuple[int, int]:
+    """The publication's leaf index and a signed tree size covering it (waits ≤ 5 s for the sealer)."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        detail = api.client.get(f"/client/releases/{release_id}", headers=client.headers).json()
+        index = (detail.get("published") or {}).get("leaf_index")
+        size = api.client.get("/ledger/checkpoint", headers=client.headers).json().get("tree_size", 0)
+        if isinstance(index, int) and size > index:
+            return index, size
+        time.sleep(0.05)
+    raise AssertionError("the publication was not sealed within 5 s")
+
+
+def test_a_publication_event_is_shown_to_the_clients_its_release_reaches(api: Api) -> None:
+    """The inclusion proof of a release's publication carries the event (a public record the client
+    checks a download against) for a license that reaches the release; a lower tier gets only the hash."""
+    headers = admin(api)
+    everyone = published(api, headers, {"app.bin": b"for all"}, version="1.0.0")
+    pro = published(api, headers, {"pro.bin": b"for vip"}, version="1.0.1", min_tier="vip")
+    carol, victor = device(api, "carol"), device(api, "victor", tier=Role.VIP)
+    for release, readers in ((everyone, {"carol", "victor"}), (pro, {"victor"})):
+        index, size = sealed_publication(api, victor, release["id"])
+        for name, client in (("carol", carol), ("victor", victor)):
+            url = f"/ledger/proofs/inclusion?index={index}&tree_size={size}"
+            proof = api.client.get(url, headers=client.headers).json()
+            assert proof["leaf_hash"]
+            assert (proof["leaf"] is not None) == (name in readers), (release["version"], name)
