@@ -11,6 +11,7 @@ from keyledger_client import KeyledgerClient
 from keyring.backend import KeyringBackend
 
 from tests.client.fakes import READERS, SERVER, FakeClock, FakeServer, MemoryKeyring
+from tests.client.live import Admin, Live, live_server
 from tests.client.vendor import Harness
 
 MakeClient = Callable[..., KeyledgerClient]
@@ -79,3 +80,12 @@ def make_client(
 def harness() -> Harness:
     """A vendor, an in-memory plugin source and a host that records what plugins make it do."""
     return Harness()
+
+
+@pytest.fixture
+def served_with_admin(tmp_path: Path) -> Iterator[tuple[Live, Admin]]:
+    """The real server on loopback (a download limit out of the way) and an admin session on it."""
+    with live_server(tmp_path / "server", download_limit="1000/3600") as served:
+        admin = Admin(served)
+        yield served, admin
+        admin.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,20 +19,12 @@ from keyledger_client.download_cache import CachedDownload
 from typer.testing import CliRunner
 
 from tests.client.fakes import PASSWORD, READERS
-from tests.client.live import Admin, Live, live_server
+from tests.client.live import Admin, Live
 from tests.client.tampering import Tampering
 
 SEGMENT = 65536 + 16
 ARGS = ["download", "--platform", "linux-x86_64", "--output"]
 PLAINTEXT = os.urandom(3 * 65536 + 777)  # four segments, the last one short
-
-
-@pytest.fixture
-def live(tmp_path: Path) -> Iterator[tuple[Live, Admin]]:
-    with live_server(tmp_path / "server", download_limit="1000/3600") as served:
-        admin = Admin(served)
-        yield served, admin
-        admin.close()
 
 
 def licensed(
@@ -56,11 +48,11 @@ def proven(client: KeyledgerClient, release: Release, file: ReleaseFile, timeout
 
 @pytest.mark.usefixtures("memory_keyring")
 def test_the_sdk_opens_a_release_in_memory_and_proves_it_in_the_ledger(
-    live: tuple[Live, Admin], tmp_path: Path
+    served_with_admin: tuple[Live, Admin], tmp_path: Path
 ) -> None:
     """open_release yields exactly the uploaded bytes; the publication is proven by an inclusion proof in
     a checkpoint the client witnessed; the cache holds only ciphertext."""
-    server, admin = live
+    server, admin = served_with_admin
     release = admin.publish({"app.bin": PLAINTEXT})
     client = licensed(server, admin, tmp_path / "home")
     found, file, chunks = client.open_release(platform="linux-x86_64")
@@ -73,10 +65,12 @@ def test_the_sdk_opens_a_release_in_memory_and_proves_it_in_the_ledger(
 
 
 @pytest.mark.usefixtures("memory_keyring")
-def test_a_broken_off_download_resumes_on_the_same_grant(live: tuple[Live, Admin], tmp_path: Path) -> None:
+def test_a_broken_off_download_resumes_on_the_same_grant(
+    served_with_admin: tuple[Live, Admin], tmp_path: Path
+) -> None:
     """A download interrupted half-way resumes with Range from the bytes it has: one grant, one
     Downloaded event, and the plaintext is whole."""
-    server, admin = live
+    server, admin = served_with_admin
     admin.publish({"app.bin": PLAINTEXT})
     client = licensed(server, admin, tmp_path / "home", witness=False)
     release = client.releases.find(platform="linux-x86_64")
@@ -105,11 +99,11 @@ def flip(at: int) -> Callable[[bytes], bytes]:
 
 @pytest.mark.usefixtures("memory_keyring")
 def test_the_cli_writes_only_a_verified_file_and_refuses_a_tampered_one(
-    live: tuple[Live, Admin], tmp_path: Path
+    served_with_admin: tuple[Live, Admin], tmp_path: Path
 ) -> None:
     """``download --output`` writes the verified plaintext; a body changed in flight exits 1 with a clear
     line, leaves no output (nor any temporary file) and no cached download."""
-    server, admin = live
+    server, admin = served_with_admin
     admin.publish({"app.bin": PLAINTEXT})
     runner, home = CliRunner(), tmp_path / "cli"
     client = licensed(server, admin, home / "keyledger", witness=False)
@@ -161,12 +155,12 @@ def swap(body: bytes, start: int, i: int, j: int) -> bytes:
 
 @pytest.mark.usefixtures("memory_keyring")
 def test_any_tampering_in_flight_is_refused_and_leaves_nothing(
-    live: tuple[Live, Admin], tmp_path: Path
+    served_with_admin: tuple[Live, Admin], tmp_path: Path
 ) -> None:
     """Whatever a man in the middle (or a lying server) changes — one bit, a cut at or inside a segment,
     two segments swapped, another device's or another file's grant — the client refuses the download and
     no plaintext is left on disk."""
-    server, admin = live
+    server, admin = served_with_admin
     admin.publish({"app.bin": PLAINTEXT, "extra.bin": b"another file"})
     tampering, watching = Tampering(lambda body: body), Tampering(lambda body: body)
     client = licensed(server, admin, tmp_path / "home", witness=False, transport=tampering)
@@ -199,11 +193,11 @@ def test_any_tampering_in_flight_is_refused_and_leaves_nothing(
 
 @pytest.mark.usefixtures("memory_keyring")
 def test_a_post_quantum_client_registers_a_hybrid_key_and_opens_its_download(
-    live: tuple[Live, Admin], tmp_path: Path
+    served_with_admin: tuple[Live, Admin], tmp_path: Path
 ) -> None:
     """``post_quantum=True`` registers an MLKEM768-X25519 key, whose grants the client opens; the key stays
     hybrid on the next login even without the option."""
-    server, admin = live
+    server, admin = served_with_admin
     admin.publish({"app.bin": PLAINTEXT})
     client = licensed(server, admin, tmp_path / "home", witness=False, post_quantum=True)
     _, _, chunks = client.open_release(platform="linux-x86_64")

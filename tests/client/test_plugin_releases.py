@@ -4,7 +4,6 @@ its plaintext never reaches the disk."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,18 +13,10 @@ from keyledger_client.plugin_sources import PLUGIN_PLATFORM
 from typer.testing import CliRunner
 
 from tests.client.fakes import PASSWORD, READERS
-from tests.client.live import Admin, Live, live_server
+from tests.client.live import Admin, Live
 from tests.client.vendor import Vendor
 
 MARKER = "a-line-only-the-plugin-source-holds"
-
-
-@pytest.fixture
-def live(tmp_path: Path) -> Iterator[tuple[Live, Admin]]:
-    with live_server(tmp_path / "server", download_limit="1000/3600") as served:
-        admin = Admin(served)
-        yield served, admin
-        admin.close()
 
 
 def script(answer: str) -> str:
@@ -65,11 +56,11 @@ def no_plaintext_under(home: Path, bundle: bytes) -> bool:
 
 @pytest.mark.usefixtures("memory_keyring")
 def test_a_plugin_release_runs_from_memory_and_the_newest_version_wins(
-    live: tuple[Live, Admin], tmp_path: Path
+    served_with_admin: tuple[Live, Admin], tmp_path: Path
 ) -> None:
     """Two plugin releases hold ``hello``: the client runs the newer one; a bundle of another channel or
     platform is not offered; the client home holds no byte of the plugin's source afterwards."""
-    server, admin = live
+    server, admin = served_with_admin
     vendor = Vendor()
     ship(admin, "1.0.0", {"hello": vendor.bundle(script("old"))})
     newest = vendor.bundle(script("new"))
@@ -86,10 +77,12 @@ def test_a_plugin_release_runs_from_memory_and_the_newest_version_wins(
 
 
 @pytest.mark.usefixtures("memory_keyring")
-def test_a_plugin_release_signed_by_another_key_never_runs(live: tuple[Live, Admin], tmp_path: Path) -> None:
+def test_a_plugin_release_signed_by_another_key_never_runs(
+    served_with_admin: tuple[Live, Admin], tmp_path: Path
+) -> None:
     """A bundle published as a release but signed by a key the application does not pin is refused
     before its first line (which would notify) runs."""
-    server, admin = live
+    server, admin = served_with_admin
     ship(admin, "1.0.0", {"hello": Vendor().bundle('notify("ran", "first line")\nfunction main() end')})
     notices: list[PluginNotice] = []
     client = client_of(server, admin, tmp_path / "home", Vendor(), Callbacks(on_plugin_notice=notices.append))
@@ -99,10 +92,12 @@ def test_a_plugin_release_signed_by_another_key_never_runs(live: tuple[Live, Adm
 
 
 @pytest.mark.usefixtures("memory_keyring")
-def test_the_cli_lists_and_runs_plugins_from_releases(live: tuple[Live, Admin], tmp_path: Path) -> None:
+def test_the_cli_lists_and_runs_plugins_from_releases(
+    served_with_admin: tuple[Live, Admin], tmp_path: Path
+) -> None:
     """``keyledger-client plugins list|run --channel stable`` reads the plugin releases of the logged-in
     account."""
-    server, admin = live
+    server, admin = served_with_admin
     vendor = Vendor()
     ship(admin, "1.0.0", {"hello": vendor.bundle(script("from a release"))})
     home = tmp_path / "cli"
