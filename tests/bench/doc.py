@@ -75,6 +75,10 @@ GOALS = (
     Goal(
         "w6", "limiter check ÷ Redis INCR, 16 threads", "≥ 0.8", ratio("admit_vs_incr_16"), lambda x: x >= 0.8
     ),
+    Goal("w8", "download ÷ plain bytes, 1 client (#12)", "≥ 0.8", ratio("download_1"), lambda x: x >= 0.8),
+    Goal("w8", "download ÷ plain bytes, 8 clients (#12)", "≥ 0.8", ratio("download_8"), lambda x: x >= 0.8),
+    Goal("w8", "client decrypt ÷ raw AES-GCM (#12)", "≥ 0.5", ratio("decrypt_vs_aes"), lambda x: x >= 0.5),
+    Goal("w8", "upload sealing ÷ raw AES-GCM (#12)", "≥ 0.5", ratio("upload_vs_aes"), lambda x: x >= 0.5),
 )
 
 
@@ -154,7 +158,7 @@ def render(results: dict[str, dict[str, Any]]) -> str:
         "by round (`/work/shared/BENCHMARKS.md`); absolute rates are context only, since this machine is",
         "shared. Each section names the commit, time, load, cores and versions of the run that produced it.",
         "",
-        "## Goals of issue #14",
+        "## Goals of issues #14 and #12",
         "",
         *goals_table(results),
         "",
