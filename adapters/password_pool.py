@@ -22,7 +22,7 @@ from adapters.passwords import Argon2Hasher, PasswordSeal
 from domain.credentials import HashingBusy
 
 T = TypeVar("T")
-NICENESS = 10
+NICENESS = 19  # the lowest priority: a hash runs on what heartbeats leave (weight 15 against 1024)
 _worker_hasher: Argon2Hasher | None = None
 
 
