@@ -11,7 +11,8 @@ from 58 to 91 ms of wall time), and a committed choice should come out the same 
 
     the strongest setting (most memory x passes; on a tie, more memory, as RFC 9106 §4 fixes memory
     first) whose median hash takes at most ``BUDGET_MS`` of one core, and whose memory times
-    ``hash_concurrency`` (bootstrap/settings.py: that many hashes may run at once) fits ``MEMORY_CEILING_MIB``.
+    ``hash_concurrency`` (bootstrap/settings.py: that many hashes may run at once) fits
+    ``MEMORY_CEILING_MIB``.
 
 Part 2 is W7 proper, with the chosen parameters, in interleaved rounds:
 
@@ -428,7 +429,8 @@ def settings_note(chosen: dict[str, Any]) -> str:
     wanted = (chosen["memory_kib"], chosen["time_cost"], chosen["parallelism"])
     same = "match" if current == wanted else "DIFFER from"
     return (
-        f"bootstrap/settings.py defaults (argon2_memory_kib, argon2_time_cost, argon2_parallelism) = {current}: "
+        "bootstrap/settings.py defaults (argon2_memory_kib, argon2_time_cost, argon2_parallelism)"
+        f" = {current}: "
         f"they {same} the choice {wanted}"
     )
 
