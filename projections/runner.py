@@ -104,10 +104,11 @@ class Catchup:
             currents = tracked_positions(tx, [p.name for p in behind], lock=postgres)
             page = PageWriter(tx)
             for projection in behind:
-                current = currents[projection.name]
+                current, handlers, every = currents[projection.name], projection.handlers, projection.every_event
                 for position, event in batch:
-                    if position > current:
-                        projection.apply(page, event, position)
+                    handler = handlers.get(type(event), every)
+                    if handler is not None and position > current:
+                        handler(page, event, position)
             page.many(ADVANCE, [(last, p.name, last) for p in behind])
             page.flush()
 
