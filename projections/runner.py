@@ -104,7 +104,8 @@ class Catchup:
             currents = tracked_positions(tx, [p.name for p in behind], lock=postgres)
             page = PageWriter(tx)
             for projection in behind:
-                current, handlers, every = currents[projection.name], projection.handlers, projection.every_event
+                current, handlers = currents[projection.name], projection.handlers
+                every = projection.every_event
                 for position, event in batch:
                     handler = handlers.get(type(event), every)
                     if handler is not None and position > current:
