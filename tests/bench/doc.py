@@ -75,6 +75,20 @@ GOALS = (
     Goal(
         "w6", "limiter check ÷ Redis INCR, 16 threads", "≥ 0.8", ratio("admit_vs_incr_16"), lambda x: x >= 0.8
     ),
+    Goal(
+        "w6",
+        "check + the read it guards, one round trip ÷ that read alone, 16 threads",
+        "≥ 0.8",
+        ratio("guarded_vs_get_16"),
+        lambda x: x >= 0.8,
+    ),
+    Goal(
+        "w6",
+        "check + the read it guards, one round trip ÷ that read alone, 1 thread",
+        "≥ 0.8",
+        ratio("guarded_vs_get_1"),
+        lambda x: x >= 0.8,
+    ),
     Goal("w8", "download ÷ plain bytes, 1 client (#12)", "≥ 0.8", ratio("download_1"), lambda x: x >= 0.8),
     Goal("w8", "download ÷ plain bytes, 8 clients (#12)", "≥ 0.8", ratio("download_8"), lambda x: x >= 0.8),
     Goal("w8", "client decrypt ÷ raw AES-GCM (#12)", "≥ 0.5", ratio("decrypt_vs_aes"), lambda x: x >= 0.5),
