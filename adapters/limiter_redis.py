@@ -6,6 +6,7 @@ failure policy."""
 from __future__ import annotations
 
 import itertools
+import os
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -43,15 +44,16 @@ class RedisLimiter:
         self._redis = client
         self._prefix = prefix
         self._sha = client.register_script(CHECK).sha
-        # A hit's member in the window: unique per process (random) and per hit (a counter).
-        self._process = uuid.uuid4().hex[:16]
+        # A hit's member in the window: unique per limiter (random), process (a fork shares the random
+        # part) and hit (a counter).
+        self._nonce = uuid.uuid4().hex[:16]
         self._hits = itertools.count()
 
     def _key(self, limit: Limit, key: str) -> str:
         return f"{self._prefix}:{limit.name}:{key}"
 
     def _check_args(self, key: str, limit: Limit, now: float) -> tuple[Any, ...]:
-        member = f"{self._process}:{next(self._hits)}"
+        member = f"{self._nonce}:{os.getpid()}:{next(self._hits)}"
         return (self._sha, 1, self._key(limit, key), repr(now), repr(limit.period_s), limit.count, member)
 
     def hit(self, key: str, limit: Limit, now: float) -> Decision:
@@ -60,8 +62,8 @@ class RedisLimiter:
     def hit_with(
         self, key: str, limit: Limit, now: float, reads: Sequence[str]
     ) -> tuple[Decision, list[bytes | None]]:
-        """The check and a ``GET`` of each of ``reads`` in one round trip; the values read come back only
-        when the check admits (refused: an empty list)."""
+        """The check and the values of ``reads`` (one ``MGET``) in one round trip; the values come back
+        only when the check admits (refused: an empty list)."""
         for attempt in range(2):
             try:
                 return self._send(key, limit, now, reads)
