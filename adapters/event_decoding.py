@@ -8,7 +8,6 @@ the mapper itself."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Hashable
 from typing import Any, Protocol, cast
 from uuid import UUID
@@ -17,9 +16,9 @@ import orjson
 from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent, find_id_convertor
 from eventsourcing.utils import resolve_topic
 
-# orjson reads an integer beyond 64 bits as a float; a state with so long a run of digits (in a number or
-# not) goes through the mapper.
-LONG_DIGITS = re.compile(rb"[0-9]{19}")
+# orjson reads an integer beyond 64 bits as a float (the library's JSON as an int): a state with an integral
+# float that large goes through the mapper.
+BEYOND_64_BITS = 2.0**63
 
 
 class FieldOpener(Protocol):
@@ -55,22 +54,26 @@ class FastDecoder:
         self._classes: dict[str, tuple[type[Any], int]] = {}
 
     def decode(self, stored: StoredEvent) -> Any:
-        if not self._usable or LONG_DIGITS.search(stored.state):
-            return self._mapper.to_domain_event(stored)
+        return self.decode_fields(stored.topic, stored.originator_id, stored.originator_version, stored.state)
+
+    def decode_fields(self, topic: str, originator_id: Any, version: int, state_bytes: bytes) -> Any:
+        """The event of one stored row's fields (originator id as the recorder reads it)."""
+        if not self._usable:
+            return self._mapper.to_domain_event(StoredEvent(originator_id, version, topic, state_bytes))
         try:
-            state = self._revive(orjson.loads(stored.state))
-        except Exception:  # the mapper decodes it (big integers, NaN) or raises its own error
-            return self._mapper.to_domain_event(stored)
-        cls, class_version = self._class(stored.topic)
-        convert = find_id_convertor(cast(Hashable, cls), cast(Hashable, type(stored.originator_id)))
-        state["originator_id"] = originator_id = convert(stored.originator_id)
-        state["originator_version"] = stored.originator_version
+            state = self._revive(orjson.loads(state_bytes))
+        except Exception:  # the mapper decodes it (NaN, huge integers) or raises its own error
+            return self._mapper.to_domain_event(StoredEvent(originator_id, version, topic, state_bytes))
+        cls, class_version = self._class(topic)
+        convert = find_id_convertor(cast(Hashable, cls), cast(Hashable, type(originator_id)))
+        state["originator_id"] = originator_id = convert(originator_id)
+        state["originator_version"] = version
         from_version = state.pop("class_version", 1)
         while from_version < class_version:
             getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
             from_version += 1
         if self._open is not None:
-            self._open(stored.topic, originator_id, stored.originator_version, state)
+            self._open(topic, originator_id, version, state)
         event = object.__new__(cls)
         object.__setattr__(event, "__dict__", state)
         return event
@@ -96,9 +99,19 @@ class FastDecoder:
                         value[key] = self._revive(item)
                 elif kind is list:
                     value[key] = self._revive(item)
+                elif kind is float:
+                    _exact(item)
             if len(value) == 2 and "_type_" in value and "_data_" in value:
                 return names[value["_type_"]].decode(value["_data_"])
             return value
         if type(value) is list:
-            return [self._revive(item) if type(item) in (dict, list) else item for item in value]
+            return [self._revive(item) if type(item) in (dict, list, float) else item for item in value]
+        if type(value) is float:
+            _exact(value)
         return value
+
+
+def _exact(number: float) -> None:
+    """Raises for a float that may be an integer orjson could not hold (the mapper then decodes)."""
+    if number.is_integer() and abs(number) >= BEYOND_64_BITS:
+        raise OverflowError("an integer beyond 64 bits")
