@@ -15,6 +15,7 @@ from api.gate import GateMiddleware
 from api.idempotency import IdempotencyMiddleware, IdempotentReplay, idempotency, replay_response
 from api.idempotency_doc import document
 from api.metrics import MetricsMiddleware
+from api.nul_guard import no_nul_in_query
 from api.release_uploads import UPLOAD_PATHS
 from api.request_ids import RequestIdMiddleware
 from api.routes import (
@@ -99,7 +100,7 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 def assemble(svc: Services, lifespan: Lifespan) -> FastAPI:
     """The Keyledger API over ``svc``; ``lifespan`` starts and stops what the process runs beside it."""
     app = FastAPI(
-        dependencies=[Depends(idempotency)],
+        dependencies=[Depends(no_nul_in_query), Depends(idempotency)],
         title="Keyledger",
         version="0.1.0",
         description="Event-sourced software licensing ledger.",
