@@ -125,9 +125,14 @@ def goals_table(results: dict[str, dict[str, Any]]) -> list[str]:
         if result is None:
             lines.append(f"| {goal.workload.upper()} | {goal.what} | {goal.bound} | not run | - | - |")
             continue
-        value = goal.read(result)
-        met = "yes" if goal.met(value) else "**no**"
         source = f"`tests/bench/results/{goal.workload}.json` @ `{result['run']['commit']}`"
+        try:
+            value = goal.read(result)
+        except KeyError:  # a figure the benchmark measures now, not yet in the committed result
+            row = f"| {goal.workload.upper()} | {goal.what} | {goal.bound} | not in this result | - |"
+            lines.append(f"{row} {source} |")
+            continue
+        met = "yes" if goal.met(value) else "**no**"
         lines.append(
             f"| {goal.workload.upper()} | {goal.what} | {goal.bound} | {value:,.3f} | {met} | {source} |"
         )
