@@ -31,6 +31,11 @@ class SqliteReadStore:
         with self._db.transaction("BEGIN", commit=False) as tx:
             yield tx
 
+    def truncate_wal(self) -> None:
+        """Copies the write-ahead log into the file and empties it (after an erasure its old pages may
+        hold what was deleted); a reader still on an old snapshot can make this a partial checkpoint."""
+        self._db.connection().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
     def close(self) -> None:
         self._db.close()
 
