@@ -25,11 +25,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic
+from keyledger_verifier.sealed_values import SEALED_PREFIX
 
 from adapters.personal_keys import PersonalKeyError, PersonalKeys
 from domain import personal
 
-PREFIX = "kl-sealed/v1:"
+PREFIX = SEALED_PREFIX
 
 
 class SealedValueDamaged(ValueError):
