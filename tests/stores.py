@@ -15,6 +15,7 @@ from adapters.ledger_db import ledger_db
 from adapters.personal_keys import PersonalKeys, load_master_key
 from adapters.personal_seal import SealingMapper
 from bootstrap.stores import CACHE, GROUP_COMMIT, personal_seal
+from domain.credentials import PasswordHasher
 from domain.digests import Digests
 from domain.ledger.service import Ledger
 from tests.fakes import FastHasher, SeededEntropy
@@ -75,7 +76,7 @@ def make_ledger(env: dict[str, str], hasher: FastHasher | None = None, seed: int
 
 
 def sealing_ledger(
-    env: dict[str, str], data_dir: Path, hasher: FastHasher | None = None, seed: int | None = None
+    env: dict[str, str], data_dir: Path, hasher: PasswordHasher | None = None, seed: int | None = None
 ) -> Ledger:
     """A ledger whose personal fields are sealed, as ``bootstrap.stores.build_ledger`` makes them: its key
     table created beside the events, its master key in ``data_dir``."""
