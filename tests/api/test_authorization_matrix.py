@@ -152,6 +152,7 @@ POST   /ui/users                                cookie  401       -        403  
 GET    /ui/users/export.csv                     cookie  401       -        403  403 401    -     -       200
 GET    /ui/users/{account_id}                   cookie  401       -        403  403 401    -     404     200
 POST   /ui/users/{account_id}/ban               cookie  401       -        403  403 401    403   404     200
+POST   /ui/users/{account_id}/erase             cookie  401       -        403  403 401    403   404     200
 POST   /ui/users/{account_id}/unban             cookie  401       -        403  403 401    403   404     200
 POST   /ui/users/{account_id}/password          cookie  401       -        403  403 401    403   404     200
 POST   /ui/users/{account_id}/role              cookie  401       -        403  403 401    403   404     200
