@@ -12,7 +12,7 @@ from eventsourcing.application import LRUCache
 
 from adapters.personal_keys import PersonalKeys
 from adapters.personal_seal import SealingMapper, field_value
-from adapters.read_store import SqliteReadStore
+from adapters.read_store import PostgresReadStore, SqliteReadStore
 from domain import personal
 from domain.context import AuditContext
 from domain.ledger.service import Ledger
@@ -60,6 +60,8 @@ class PersonalDataService:
         rebuild_in_place(self.store, catalogue.ALL, self.source)
         if isinstance(self.store, SqliteReadStore):
             self.store.truncate_wal()
+        if isinstance(self.store, PostgresReadStore):
+            self.store.vacuum([table for projection in catalogue.ALL for table in projection.tables])
 
     def export(self, account_id: UUID) -> dict[str, Any]:
         account = self.ledger.account(account_id)
