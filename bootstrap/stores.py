@@ -94,12 +94,23 @@ def build_ledger(
     against the master key otherwise: ``PersonalKeyError`` when missing or not this key's)."""
     env = ledger_env(settings, create_tables=create_tables)
     ledger = Ledger(env, digests=digests, hasher=hasher, mapper_class=SealingMapper)
-    keys = PersonalKeys(ledger_db(ledger), load_master_key(settings.data_dir))
+    try:
+        attach_personal_keys(ledger, load_master_key(settings.data_dir), create_tables=create_tables)
+    except BaseException:
+        ledger.close()
+        raise
+    return ledger
+
+
+def attach_personal_keys(ledger: Ledger, master: bytes, *, create_tables: bool) -> None:
+    """Gives the ledger's sealing mapper its key table (created first if asked), checked against
+    ``master``; the table's connections close with the ledger."""
+    keys = PersonalKeys(ledger_db(ledger), master)
+    ledger.closers.append(keys.db.close)
     if create_tables:
         keys.create_tables()
     keys.check()
     personal_seal(ledger).attach(keys)
-    return ledger
 
 
 def personal_seal(ledger: Ledger) -> SealingMapper:

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import psycopg
 
-from adapters.ledger_db import ledger_db
-from adapters.personal_keys import PersonalKeys, load_master_key
+from adapters.personal_keys import load_master_key
 from adapters.personal_seal import SealingMapper
-from bootstrap.stores import CACHE, GROUP_COMMIT, personal_seal
+from bootstrap.stores import CACHE, GROUP_COMMIT, attach_personal_keys
 from domain.credentials import PasswordHasher
 from domain.digests import Digests
 from domain.ledger.service import Ledger
@@ -88,8 +87,5 @@ def sealing_ledger(
         entropy=entropy,
         mapper_class=SealingMapper,
     )
-    keys = PersonalKeys(ledger_db(ledger), load_master_key(data_dir))
-    keys.create_tables()
-    keys.check()
-    personal_seal(ledger).attach(keys)
+    attach_personal_keys(ledger, load_master_key(data_dir), create_tables=True)
     return ledger

@@ -84,9 +84,16 @@ class LedgerBase(Application[UUID]):
         # Told the ids of the aggregates a commit changed, before the command returns (caches of
         # aggregates read on every request are invalidated here, in this process and beyond it).
         self.change_listeners: list[Callable[[list[UUID]], None]] = []
+        # Resources built beside the ledger (e.g. its personal-data key table's connections), closed with it.
+        self.closers: list[Callable[[], None]] = []
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=self.mapper_class)
+
+    def close(self) -> None:
+        for close in self.closers:
+            close()
+        super().close()
 
     def new_id(self) -> UUID:
         raw = bytearray(self.entropy(16))
