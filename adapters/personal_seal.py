@@ -15,6 +15,7 @@ stored form of values did).
 from __future__ import annotations
 
 import base64
+import functools
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -38,7 +39,17 @@ class SealedValueDamaged(ValueError):
 
 
 def associated_data(originator_id: UUID, version: int, path: personal.Path, key_id: str) -> bytes:
-    return f"{originator_id}|{version}|{'.'.join(path)}|{key_id}".encode()
+    return f"{originator_id}|{version}|{_dotted(path)}|{key_id}".encode()
+
+
+@functools.lru_cache(maxsize=256)
+def _dotted(path: personal.Path) -> str:
+    return ".".join(path)
+
+
+@functools.lru_cache(maxsize=4096)
+def _aead(key: bytes) -> AESGCM:
+    return AESGCM(key)
 
 
 def is_sealed(value: Any) -> bool:
@@ -109,7 +120,7 @@ class SealingMapper(Mapper[UUID]):
             return personal.ERASED
         nonce = os.urandom(12)
         aad = associated_data(originator_id, version, path, key_id)
-        sealed = nonce + AESGCM(key).encrypt(nonce, str(value).encode(), aad)
+        sealed = nonce + _aead(key).encrypt(nonce, str(value).encode(), aad)
         return f"{PREFIX}{key_id}:{base64.urlsafe_b64encode(sealed).decode().rstrip('=')}"
 
     def open_fields(
@@ -118,25 +129,24 @@ class SealingMapper(Mapper[UUID]):
         """Opens the sealed personal fields of a decoded event state in place (``[erased]`` where the key
         was destroyed) and records the account a device or session belongs to."""
         self._remember_link(topic, originator_id, state)
+        event_id: str | None = None
         for path in personal.personal_paths(topic):
             value = field_value(state, path)
             if is_sealed(value):
-                _set(state, path, self._open(originator_id, originator_version, path, value))
+                event_id = event_id or f"{originator_id}|{originator_version}|"
+                _set(state, path, self._open(event_id, path, value))
 
-    def _open(self, originator_id: UUID, version: int, path: personal.Path, value: str) -> str:
+    def _open(self, event_id: str, path: personal.Path, value: str) -> str:
         key_id, _, body = value[len(PREFIX) :].rpartition(":")
         key = self.keys.data_key(key_id, create=False)
         if key is None:
             return personal.ERASED
         raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        aad = f"{event_id}{_dotted(path)}|{key_id}".encode()
         try:
-            opened = AESGCM(key).decrypt(
-                raw[:12], raw[12:], associated_data(originator_id, version, path, key_id)
-            )
+            opened = _aead(key).decrypt(raw[:12], raw[12:], aad)
         except InvalidTag:
-            raise SealedValueDamaged(
-                f"{'.'.join(path)} of {originator_id} v{version} does not open"
-            ) from None
+            raise SealedValueDamaged(f"{_dotted(path)} of event {event_id} does not open") from None
         return opened.decode()
 
     def _remember_link(self, topic: str, originator_id: UUID, state: Mapping[str, Any]) -> None:
@@ -148,7 +158,7 @@ class SealingMapper(Mapper[UUID]):
 def field_value(state: Mapping[str, Any], path: personal.Path) -> Any:
     value: Any = state
     for name in path:
-        if not isinstance(value, Mapping):
+        if not isinstance(value, dict):
             return None
         value = value.get(name)
     return value

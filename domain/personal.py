@@ -9,6 +9,7 @@ was created (its *link*); failing that, the account that acted; failing that, th
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -49,6 +50,7 @@ class Subject:
         return f"account:{self.account}" if self.account is not None else f"day:{self.day}"
 
 
+@functools.cache
 def personal_paths(topic: str) -> tuple[Path, ...]:
     """The personal fields of events of ``topic`` (the audit context's, then the event's own)."""
     return CONTEXT + OWN_FIELDS.get(topic, ())
