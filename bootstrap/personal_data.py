@@ -4,7 +4,7 @@ table and the read models (which are rebuilt in place so they show ``[erased]``)
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -16,7 +16,8 @@ from adapters.read_store import PostgresReadStore, SqliteReadStore
 from domain import personal
 from domain.context import AuditContext
 from domain.ledger.service import Ledger
-from projections import catalogue
+from projections import catalogue, deliveries
+from projections.base import stamp
 from projections.rebuild import rebuild_in_place
 from projections.runner import EventSource
 from projections.store import ReadStore
@@ -54,7 +55,12 @@ class PersonalDataService:
         if expired:
             self._forget_all()
             self.rebuild()
+            self._redact_alert_deliveries(datetime.combine(cutoff, time(), UTC))
         return len(expired)
+
+    def _redact_alert_deliveries(self, before: datetime) -> None:
+        with self.store.transaction() as tx:
+            deliveries.redact_alert_subjects(tx, stamp(before) or "")
 
     def rebuild(self) -> None:
         rebuild_in_place(self.store, catalogue.ALL, self.source)
