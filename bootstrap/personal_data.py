@@ -3,6 +3,7 @@ table and the read models (which are rebuilt in place so they show ``[erased]``)
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -106,12 +107,13 @@ class PersonalDataService:
 
     def _forget(self, account_id: UUID) -> None:
         """Drops this process's cached aggregates of the account and its devices and sessions."""
+        cache = self.ledger.repository.cache
+        if cache is None:
+            return
         linked = [ident for ident, owner in self.mapper.links.items() if owner == account_id]
         for ident in [account_id, *linked]:
-            try:
-                self.ledger.repository.cache.get(ident, evict=True)  # type: ignore[union-attr]
-            except KeyError:
-                continue
+            with contextlib.suppress(KeyError):
+                cache.get(ident, evict=True)
 
     def _forget_all(self) -> None:
         """Drops every cached aggregate of this process (after a sweep: any may hold a day's values)."""

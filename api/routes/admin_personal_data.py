@@ -37,7 +37,7 @@ def personal_data(svc: Services) -> PersonalData:
     return svc.personal
 
 
-@router.post("/{account_id}/erase", response_model=Written, responses=responses(401, 403, 404, 409, 422))
+@router.post("/{account_id}/erase", response_model=Written, responses=responses(401, 403, 404, 409, 422, 503))
 def erase(account_id: UUID, body: Erase, admin: CurrentAdmin, request: Request, svc: AppServices) -> Written:
     """Erases the account's personal data for good: the body repeats its username as confirmation. The
     account can never log in again; its events read ``[erased]`` everywhere from now on."""
@@ -50,7 +50,7 @@ def erase(account_id: UUID, body: Erase, admin: CurrentAdmin, request: Request, 
 
 
 @router.get(
-    "/{account_id}/personal-data", response_model=SubjectExport, responses=responses(401, 403, 404, 422)
+    "/{account_id}/personal-data", response_model=SubjectExport, responses=responses(401, 403, 404, 422, 503)
 )
 def export(account_id: UUID, admin: CurrentAdmin, svc: AppServices) -> SubjectExport:
     """Every personal value the ledger holds of the account, opened (a data-subject access request)."""
