@@ -102,7 +102,9 @@ class SealingMapper(Mapper[UUID]):
             return None
         key_id = personal.subject(topic, originator_id, state, self.links).key_id
         key = self.keys.data_key(key_id, create=True)
-        copy = {**state, "context": dict(state["context"])} if "context" in state else dict(state)
+        copy = dict(state)
+        if isinstance(state.get("context"), dict):  # the one nested mapping: copied, never changed in place
+            copy["context"] = dict(state["context"])
         for path, value in found:
             _set(copy, path, self._seal(key, key_id, originator_id, version, path, value))
         return copy
