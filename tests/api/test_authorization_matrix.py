@@ -59,6 +59,7 @@ CALLERS = ("anonymous", "bad_body", "user", "vip", "banned", "other", "missing",
 TABLE = """
 method path                                     auth    anonymous bad_body user vip banned other missing admin
 GET    /healthz                                 public  200       -        200  200 200    -     -       200
+GET    /                                        public  303       -        303  303 303    -     -       303
 GET    /readyz                                  public  200       -        200  200 200    -     -       200
 GET    /.well-known/jwks.json                   public  200       -        200  200 200    -     -       200
 GET    /.well-known/keyledger-keys.jws          public  200       -        200  200 200    -     -       200
@@ -145,6 +146,8 @@ POST   /ui/login                                public  200       -        200  
 POST   /ui/logout                               cookie  401       -        200  200 401    403   -       200
 GET    /ui/language                             public  200       -        200  200 200    -     -       200
 GET    /ui/                                     cookie  401       -        403  403 401    -     -       200
+GET    /ui/cards                                cookie  401       -        403  403 401    -     -       200
+GET    /ui/feed                                 cookie  401       -        403  403 401    -     -       200
 GET    /ui/users                                cookie  401       -        403  403 401    -     -       200
 POST   /ui/users                                cookie  401       -        403  403 401    403   -       200
 GET    /ui/users/export.csv                     cookie  401       -        403  403 401    -     -       200
@@ -391,6 +394,7 @@ TARGETS: dict[Route, dict[str, str]] = {
 # Required query parameters, valid for the world (its ledger has sealed at least one leaf).
 QUERIES: dict[Route, Callable[[World], dict[str, str]]] = {
     ("GET", "/ledger/proofs/inclusion"): lambda _w: {"index": "0", "tree_size": "1"},
+    ("GET", "/ui/feed"): lambda _w: {"position": "1"},
     ("GET", "/ledger/proofs/consistency"): lambda _w: {"first": "1", "second": "1"},
     ("GET", "/audit/aggregates/{aggregate_id}/state"): lambda w: {"at": w.api.clock().isoformat()},
     ("POST", "/admin/releases/upload"): lambda _w: {**RELEASE_FORM, "version": "3.0.0", "filename": "a.bin"},
