@@ -46,6 +46,8 @@ ENUMS: dict[str, dict[str, str]] = {
         "Device": N_("Device"),
         "Download": N_("Download"),
         "IpAddress": N_("Address"),
+        "IndexEntry": N_("Lookup entry"),
+        "IdempotencyRecord": N_("Repeatable request"),
         "License": N_("License"),
         "Release": N_("Release"),
         "Session": N_("Session"),

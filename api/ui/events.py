@@ -59,6 +59,9 @@ EVENT_LABELS = {
     "Release.Withdrawn": N_("Release withdrawn"),
     "Release.Republished": N_("Release published again"),
     "Download.Downloaded": N_("Download granted"),
+    "IndexEntry.Claimed": N_("Lookup entry claimed"),
+    "IndexEntry.Repointed": N_("Lookup entry repointed"),
+    "IdempotencyRecord.Recorded": N_("Repeatable request recorded"),
 }
 
 
