@@ -135,6 +135,7 @@ def sweep_once(browser: Any, site: str, lang: str, width: str) -> Sweep:
         page.goto(target(page, path))
         name = path.strip("/").removeprefix("ui").strip("/").replace("/", "-").lower() or "dashboard"
         page.screenshot(path=str(ARTIFACTS / f"{name}-{lang}-{width}.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{lang}-{width}-top.png"))
         violations = Axe().run(page).response["violations"]
         found.axe[path] = [f"{v['id']} ({v['impact']})" for v in violations]
         found.bare_ids[path] = page.evaluate(BARE_IDS)
