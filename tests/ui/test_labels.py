@@ -4,6 +4,7 @@ with round gridlines."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -83,7 +84,7 @@ def test_chart_gridlines_are_round_and_cover_the_largest_value(top: int) -> None
     ceiling, lines = grid(top)
     assert ceiling >= top
     assert 2 <= len(lines) <= 6
-    assert len({b - a for a, b in zip(lines, lines[1:], strict=False)}) == 1
+    assert len({b - a for a, b in itertools.pairwise(lines)}) == 1
 
 
 def test_a_chart_labels_its_axis_and_its_bars() -> None:
