@@ -18,6 +18,7 @@ SOURCES = (
     "SELECT id, name FROM rm_api_keys WHERE id IN ({marks})",
     "SELECT id, url FROM rm_webhooks WHERE id IN ({marks})",
     "SELECT id, product || ' ' || version FROM rm_releases WHERE id IN ({marks})",
+    "SELECT id, app_version FROM rm_crash_reports WHERE id IN ({marks})",
     "SELECT l.id, a.username FROM rm_licenses l JOIN rm_accounts a ON a.id = l.account_id"
     " WHERE l.id IN ({marks})",
 )

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT = 420, 220
-LEFT, RIGHT, TOP, BOTTOM = 34, 6, 16, 24
-MAX_LABELS = 8
+WIDTH, HEIGHT = 320, 190
+LEFT, RIGHT, TOP, BOTTOM = 30, 4, 16, 22
+MAX_LABELS = 6
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def grid(top: int) -> tuple[int, list[int]]:
 
 
 def bar_chart(title: str, labels: Sequence[str], values: Sequence[int], css: str = "bar") -> Chart:
-    """A bar chart titled ``title`` (its accessible name) with at most eight category labels shown."""
+    """A bar chart titled ``title`` (its accessible name) with at most six category labels shown."""
     ceiling, lines = grid(max(values, default=0))
     plot_h, plot_w = HEIGHT - TOP - BOTTOM, WIDTH - LEFT - RIGHT
     slot = plot_w / max(len(values), 1)
@@ -69,7 +69,7 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[int], css: str
             parts.append(
                 f'<text class="value" x="{centre:.1f}" y="{y - 3:.1f}" text-anchor="middle">{value}</text>'
             )
-        if i % every == 0:
+        if (len(values) - 1 - i) % every == 0:  # counted from the newest, which is always labelled
             parts.append(
                 f'<text class="axis" x="{x + slot / 2:.1f}" y="{HEIGHT - 6}" text-anchor="middle">'
                 f"{escape(label)}</text>"

@@ -92,5 +92,5 @@ def test_a_chart_labels_its_axis_and_its_bars() -> None:
     chart = bar_chart("t", [f"{h:02}" for h in range(24)], [0] * 23 + [7])
     assert chart.svg.count('class="grid"') == 5
     assert '<text class="value"' in chart.svg
-    assert chart.svg.count('<text class="axis" x=') == 5 + 8
+    assert chart.svg.count('<text class="axis" x=') == 5 + 6
     assert chart.rows[-1] == ("23", 7)
