@@ -21,12 +21,14 @@ SOURCES = (
     "SELECT id, app_version FROM rm_crash_reports WHERE id IN ({marks})",
     "SELECT l.id, a.username FROM rm_licenses l JOIN rm_accounts a ON a.id = l.account_id"
     " WHERE l.id IN ({marks})",
+    "SELECT id, note FROM rm_licenses WHERE id IN ({marks})",
 )
 CHUNK = 200
 
 
 def lookup(tx: Tx, ids: Iterable[str | None]) -> dict[str, str]:
-    """id → name, for those of ``ids`` a read model names (a license by the account that holds it)."""
+    """id → name, for those of ``ids`` a read model names (a license by the account that holds it, else
+    by its note)."""
     wanted = sorted({str(i) for i in ids if i})
     names: dict[str, str] = {}
     for start in range(0, len(wanted), CHUNK):

@@ -27,6 +27,8 @@ from tests.ui.test_browser import ARGS, ARTIFACTS, CHROMIUM
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
 PAGES = (
+    "/ui/login",
+    "LOGIN",  # logs in: the pages below are the admin's
     "/ui/",
     "/ui/users",
     "USER",
@@ -105,11 +107,17 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-def logged_in(browser: Any, site: str, lang: str, width: str) -> Any:
-    """A page of a fresh profile in Seoul's time zone, logged in as the admin in ``lang``."""
+def login_page(browser: Any, site: str, lang: str, width: str) -> Any:
+    """The login page in ``lang``, in a fresh profile in Seoul's time zone."""
     context = browser.new_context(base_url=site, viewport=WIDTHS[width], timezone_id="Asia/Seoul")
     page = context.new_page()
     page.goto(f"/ui/language?lang={lang}&next=/ui/login")
+    return page
+
+
+def logged_in(browser: Any, site: str, lang: str, width: str, page: Any = None) -> Any:
+    """A page logged in as the admin in ``lang`` (from ``page``, a login page, if given)."""
+    page = page or login_page(browser, site, lang, width)
     page.fill("#username", "boss")
     page.fill("#password", PASSWORD)
     page.click("form button[type=submit]")
@@ -129,9 +137,12 @@ def target(page: Any, path: str) -> str:
 
 
 def sweep_once(browser: Any, site: str, lang: str, width: str) -> Sweep:
-    found, page = Sweep(), logged_in(browser, site, lang, width)
+    found, page = Sweep(), login_page(browser, site, lang, width)
     ARTIFACTS.mkdir(exist_ok=True)
     for path in PAGES:
+        if path == "LOGIN":
+            logged_in(browser, site, lang, width, page)
+            continue
         page.goto(target(page, path))
         name = path.strip("/").removeprefix("ui").strip("/").replace("/", "-").lower() or "dashboard"
         page.screenshot(path=str(ARTIFACTS / f"{name}-{lang}-{width}.png"), full_page=True)
@@ -140,7 +151,8 @@ def sweep_once(browser: Any, site: str, lang: str, width: str) -> Sweep:
         found.axe[path] = [f"{v['id']} ({v['impact']})" for v in violations]
         found.bare_ids[path] = page.evaluate(BARE_IDS)
         found.raw_enums[path] = page.evaluate(RAW_ENUMS) if lang == "ko" else []
-        found.nav_height = max(found.nav_height, page.locator(".top nav ul").bounding_box()["height"])
+        if page.locator(".top nav ul").count():  # the login page has no navigation
+            found.nav_height = max(found.nav_height, page.locator(".top nav ul").bounding_box()["height"])
     page.context.close()
     return found
 
