@@ -100,9 +100,9 @@ PROJECTION = Projection(
 @dataclass(frozen=True)
 class LicenseFilter:
     status: str | None = None
-    license_id: str | None = None
     account_id: str | None = None
     batch_id: str | None = None
+    license_id: str | None = None
 
 
 def list_licenses(tx: Tx, f: LicenseFilter, order: Order) -> Page:

@@ -59,7 +59,7 @@ def chosen(svc: Services, search: Search) -> licenses.LicenseFilter:
             license_id = str(found) if found else (None if owner else NO_MATCH)
             account_id = str(owner) if owner else None
     batch = search.batch if search.batch and not text else None
-    return licenses.LicenseFilter(search.status or None, license_id, account_id, batch)
+    return licenses.LicenseFilter(search.status or None, account_id, batch, license_id)
 
 
 def license_list(request: Request, page: Page, svc: Services, search: Search, cursor: str | None) -> Response:

@@ -13,7 +13,7 @@ import pytest
 
 from domain.roles import Role
 from tests.api.embedded import sqlite_api
-from tests.api.harness import Api, issue_key, licensed_client
+from tests.api.harness import Api, issue_key, licensed_client, services_of
 from tests.ui.test_pages import HTML, login
 
 WINDOWS_CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36"
@@ -25,6 +25,12 @@ def ui(tmp_path: Path, now: datetime) -> Iterator[Api]:
         api.create_account("boss", Role.ADMIN)
         api.client.headers["user-agent"] = WINDOWS_CHROME
         yield api
+
+
+def settled(api: Api) -> None:
+    """Waits until the read models hold everything the ledger has written."""
+    reads = services_of(api).reads
+    reads.wait_for(reads.head())
 
 
 def entry(html: str, position: str) -> str:
@@ -50,6 +56,7 @@ def test_a_live_entry_is_the_entry_the_dashboard_draws(ui: Api) -> None:
     """/ui/feed draws an entry with the dashboard's template: same markup, names instead of ids."""
     login(ui)
     ui.create_account("mina")
+    settled(ui)
     dashboard = ui.client.get("/ui/", headers=HTML).text
     position = re.findall(r'<li data-position="(\d+)">', dashboard)[0]
     live = ui.client.get(f"/ui/feed?position={position}", headers=HTML).text.strip()
@@ -63,6 +70,7 @@ def test_cards_come_alone_with_license_figures(ui: Api) -> None:
     login(ui)
     licensed_client(ui, "mina", days=3)
     issue_key(ui)
+    settled(ui)
     cards = ui.client.get("/ui/cards", headers=HTML).text
     assert "<html" not in cards
     figures = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cards.split('id="license-figures"')[1]))
@@ -75,6 +83,7 @@ def test_licenses_are_found_by_key_username_or_id(ui: Api) -> None:
     login(ui)
     owned = licensed_client(ui, "mina")["license_id"]
     spare, key = issue_key(ui)
+    settled(ui)
 
     def shown(search: str) -> set[str]:
         page = ui.client.get("/ui/licenses", params={"search": search}, headers=HTML).text
@@ -91,6 +100,7 @@ def test_the_audit_page_has_a_column_per_question(ui: Api) -> None:
     """Time, event (translated), object (linked, named), actor (named), address, reason, details."""
     login(ui)
     mina = ui.create_account("mina")
+    settled(ui)
     page = ui.client.get("/ui/audit", params={"aggregate_id": mina}, headers=HTML).text
     headers = re.findall(r'<th scope="col">([^<]+)</th>', page.split('id="audit-events"')[1])[:7]
     assert headers == ["시각", "이벤트", "대상", "수행자", "주소", "사유", "자세히"]
