@@ -1,10 +1,14 @@
-"""Exact sliding windows in Redis: one Lua script per check (atomic), a sorted set of admitted hit times
-per key. Every Redis error or timeout becomes ``LimiterUnavailable`` for the route's failure policy."""
+"""Exact sliding windows in Redis: one Lua script per check (atomic, sent as ``EVALSHA``; loaded again when
+Redis has lost it), a sorted set of admitted hit times per key. ``hit_with`` sends the check and the reads
+it guards in one round trip. Every Redis error or timeout becomes ``LimiterUnavailable`` for the route's
+failure policy."""
 
 from __future__ import annotations
 
+import itertools
+import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import redis
@@ -39,20 +43,73 @@ class RedisLimiter:
     def __init__(self, client: redis.Redis, prefix: str = "keyledger:rl") -> None:
         self._redis = client
         self._prefix = prefix
-        self._check = client.register_script(CHECK)
+        self._sha = client.register_script(CHECK).sha
+        # A hit's member in the window: unique per limiter (random), process (a fork shares the random
+        # part) and hit (a counter).
+        self._nonce = uuid.uuid4().hex[:16]
+        self._hits = itertools.count()
 
     def _key(self, limit: Limit, key: str) -> str:
         return f"{self._prefix}:{limit.name}:{key}"
 
+    def _check_args(self, key: str, limit: Limit, now: float) -> tuple[Any, ...]:
+        member = f"{self._nonce}:{os.getpid()}:{next(self._hits)}"
+        return (self._sha, 1, self._key(limit, key), repr(now), repr(limit.period_s), limit.count, member)
+
     def hit(self, key: str, limit: Limit, now: float) -> Decision:
+        return self.hit_with(key, limit, now, ())[0]
+
+    def hit_with(
+        self, key: str, limit: Limit, now: float, reads: Sequence[str]
+    ) -> tuple[Decision, list[bytes | None]]:
+        """The check and the values of ``reads`` (one ``MGET``) in one round trip; the values come back
+        only when the check admits (refused: an empty list)."""
+        for attempt in range(2):
+            try:
+                return self._send(key, limit, now, reads)
+            except redis.exceptions.NoScriptError:
+                if attempt:
+                    raise LimiterUnavailable("Redis lost the limit script twice") from None
+                self._load()
+            except redis.RedisError as error:
+                raise LimiterUnavailable(str(error)) from None
+        raise AssertionError("unreachable")
+
+    def _send(
+        self, key: str, limit: Limit, now: float, reads: Sequence[str]
+    ) -> tuple[Decision, list[bytes | None]]:
+        commands: list[tuple[Any, ...]] = [("EVALSHA", *self._check_args(key, limit, now))]
+        if reads:
+            commands.append(("MGET", *reads))
+        answers = self._round_trip(commands)
+        allowed, remaining, retry = answers[0]
+        decision = Decision(bool(allowed), int(remaining), max(0.0, float(retry)))
+        return decision, list(answers[1]) if reads and decision.allowed else []
+
+    def _round_trip(self, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
+        """``commands`` in one write on one pooled connection, then their answers in order (what a
+        pipeline does, without building one per check). An error answer is raised once every answer is
+        read; a broken connection is closed before it goes back to the pool."""
+        pool = self._redis.connection_pool
+        connection: Any = pool.get_connection()
         try:
-            allowed, remaining, retry = self._check(
-                keys=[self._key(limit, key)],
-                args=[repr(now), repr(limit.period_s), limit.count, uuid.uuid4().hex],
-            )
+            connection.send_packed_command(connection.pack_commands(commands))
+            answers = [_answer(connection) for _ in commands]
+        except BaseException:
+            connection.disconnect()
+            raise
+        finally:
+            pool.release(connection)
+        for answer in answers:
+            if isinstance(answer, redis.ResponseError):
+                raise answer
+        return answers
+
+    def _load(self) -> None:
+        try:
+            self._sha = self._redis.script_load(CHECK)
         except redis.RedisError as error:
             raise LimiterUnavailable(str(error)) from None
-        return Decision(bool(allowed), int(remaining), max(0.0, float(retry)))
 
     def seed(self, key: str, limit: Limit, hits: Iterable[tuple[str, float]], now: float) -> None:
         recent = sorted((stamp, ident) for ident, stamp in hits if stamp > now - limit.period_s)[
@@ -80,3 +137,11 @@ class RedisLimiter:
             self._redis.set(f"{self._prefix}:{SEEDED}", "1")
         except redis.RedisError as error:
             raise LimiterUnavailable(str(error)) from None
+
+
+def _answer(connection: Any) -> Any:
+    """One answer off ``connection``; an error answer is returned, not raised, so the rest can be read."""
+    try:
+        return connection.read_response()
+    except redis.ResponseError as error:
+        return error

@@ -98,6 +98,20 @@ class TreeStore:
         )
         return [to_leaf(row) for row in rows]
 
+    def unsealed_after(self, tx: Tx, after: int, holes: Sequence[int], limit: int) -> list[Leaf]:
+        """Events above ``after`` (the highest id sealed) or at one of ``holes`` (ids below it that had no
+        event when the sealer passed them), by notification id: a range scan of what is new plus a probe
+        per hole, instead of an anti-join over a window of the log."""
+        ident, probe = self.db.id_column, ", ".join("?" for _ in holes)
+        also = f" OR e.{ident} IN ({probe})" if holes else ""
+        rows = tx.all(
+            f"SELECT {self._columns} FROM {self.db.events_table} e WHERE (e.{ident} > ?{also}) "
+            f"AND NOT EXISTS (SELECT 1 FROM {LEAVES} l WHERE l.notification_id = e.{ident}) "
+            f"ORDER BY e.{ident} LIMIT ?",
+            [after, *holes, limit],
+        )
+        return [to_leaf(row) for row in rows]
+
     def count_unsealed(self, tx: Tx) -> int:
         ident = self.db.id_column
         row = tx.one(

@@ -4,9 +4,12 @@ event store's own PostgreSQL schema."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+import psycopg
+from psycopg import sql
 
 from adapters.sql import PostgresPool, SqliteConnections, Tx
 
@@ -31,6 +34,11 @@ class SqliteReadStore:
         with self._db.transaction("BEGIN", commit=False) as tx:
             yield tx
 
+    def truncate_wal(self) -> None:
+        """Copies the write-ahead log into the file and empties it (after an erasure its old pages may
+        hold what was deleted); a reader still on an old snapshot can make this a partial checkpoint."""
+        self._db.connection().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
     def close(self) -> None:
         self._db.close()
 
@@ -41,8 +49,15 @@ class PostgresReadStore:
     dialect = "postgres"
 
     def __init__(self, conninfo: str, schema: str = "public", max_size: int = 4) -> None:
-        self.schema = schema
+        self.schema, self._conninfo = schema, conninfo
         self._pool = PostgresPool(conninfo, schema, max_size=max_size)
+
+    def vacuum(self, tables: Sequence[str]) -> None:
+        """Frees the dead row versions of ``tables`` (after an erasure they hold what was deleted); a
+        transaction still open elsewhere on an old snapshot keeps the versions it can see."""
+        with psycopg.connect(self._conninfo, autocommit=True) as conn:
+            for table in tables:
+                conn.execute(sql.SQL("VACUUM {}").format(sql.Identifier(self.schema, table)))
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:

@@ -15,6 +15,7 @@ from api.gate import GateMiddleware
 from api.idempotency import IdempotencyMiddleware, IdempotentReplay, idempotency, replay_response
 from api.idempotency_doc import document
 from api.metrics import MetricsMiddleware
+from api.nul_guard import no_nul_in_query
 from api.release_uploads import UPLOAD_PATHS
 from api.request_ids import RequestIdMiddleware
 from api.routes import (
@@ -24,6 +25,7 @@ from api.routes import (
     admin_devices,
     admin_ip_blocks,
     admin_licenses,
+    admin_personal_data,
     admin_releases,
     admin_sessions,
     admin_users,
@@ -44,6 +46,7 @@ from api.routes import (
     ui_crashes,
     ui_dashboard,
     ui_devices,
+    ui_erasure,
     ui_ip_blocks,
     ui_licenses,
     ui_releases,
@@ -68,6 +71,7 @@ ROUTERS = (
     client_crash_reports,
     client_releases,
     admin_users,
+    admin_personal_data,
     admin_licenses,
     admin_devices,
     admin_sessions,
@@ -83,6 +87,7 @@ ROUTERS = (
     ui_auth,
     ui_dashboard,
     ui_users,
+    ui_erasure,
     ui_licenses,
     ui_devices,
     ui_ip_blocks,
@@ -101,7 +106,7 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 def assemble(svc: Services, lifespan: Lifespan) -> FastAPI:
     """The Keyledger API over ``svc``; ``lifespan`` starts and stops what the process runs beside it."""
     app = FastAPI(
-        dependencies=[Depends(idempotency)],
+        dependencies=[Depends(no_nul_in_query), Depends(idempotency)],
         title="Keyledger",
         version="0.1.0",
         description="Event-sourced software licensing ledger.",

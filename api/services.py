@@ -15,6 +15,7 @@ from api.integrations import Integrations
 from api.ledger_log import LedgerLog
 from api.limits import RateLimits
 from api.metrics import Metrics
+from api.personal_data import PersonalData
 from api.readmodels import ReadModels
 from api.release_files import ReleaseStore
 from api.tokens import TokenService
@@ -60,3 +61,4 @@ class Services:
     idempotency: IdempotencyStore
     integrations: Integrations
     releases: ReleaseStore
+    personal: PersonalData | None = None  # erasure and access export (None: a ledger that does not seal)

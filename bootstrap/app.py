@@ -26,6 +26,7 @@ from api.readmodels import ReadModels
 from api.services import Clock, Services, WebSettings, utc_now
 from bootstrap import integrations, keys
 from bootstrap.files import build_vault, release_store
+from bootstrap.personal_data import personal_data_service
 from bootstrap.schema import read_models
 from bootstrap.settings import Settings
 from bootstrap.stores import build_ledger, build_presence, build_read_store, build_tree, watch_changes
@@ -122,6 +123,7 @@ def build_services(
         idempotency=idempotency,
         integrations=integrations.integrations(settings, ledger.digests),
         releases=release_store(settings, vault),
+        personal=personal_data_service(ledger, store, catchup.source),
     )
     return services, background
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from adapters.keyfiles import KeyFileError
+from adapters.personal_keys import PersonalKeyError
 from adapters.read_store import SqliteReadStore
 from adapters.signing_key import NEXT_SIGNING_KEY_FILE, generate_next_signing_key, promote_next_signing_key
 from api.logs import configure_logging
@@ -22,6 +23,7 @@ from api.problems import ApiError
 from api.services import utc_now
 from bootstrap import keys
 from bootstrap.ledger_verify import ledger_verify
+from bootstrap.privacy_cli import add_commands as add_privacy_commands
 from bootstrap.release_cli import add_commands as add_release_commands
 from bootstrap.schema import NotUpgraded, create_tables, read_models
 from bootstrap.settings import Settings
@@ -258,6 +260,7 @@ def parser() -> argparse.ArgumentParser:
     key.add_argument("--expires-at", default=None, help="ISO 8601 time (UTC if no offset); default never")
     key.set_defaults(run=create_api_key)
     add_release_commands(admin, keys, with_ledger)
+    add_privacy_commands(admin, with_ledger)
     work = groups.add_parser("worker", help="run a worker process")
     work.add_argument("name", choices=[*WORKER_NAMES, "all"])
     work.set_defaults(run=worker)
@@ -283,7 +286,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         command: Command = args.run
         return command(args, Settings())
-    except (DomainError, SettingsError, KeyFileError, NotUpgraded, ApiError, OSError) as error:
+    except (
+        DomainError,
+        SettingsError,
+        KeyFileError,
+        PersonalKeyError,
+        NotUpgraded,
+        ApiError,
+        OSError,
+    ) as error:
         print(f"keyledger: {error}", file=sys.stderr)
         return 1
 

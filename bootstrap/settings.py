@@ -63,3 +63,6 @@ class Settings(BaseSettings):
     s3_prefix: str = Field(default="releases/", pattern=r"^[A-Za-z0-9._/-]{0,100}$")
     max_upload_bytes: int = Field(default=8 * 1024**3, ge=1024, description="per release upload")
     grant_lifetime_s: int = Field(default=86_400, ge=60, le=30 * 86_400, description="a download's grant")
+    personal_data_retention_days: int = Field(
+        default=90, ge=1, le=3650, description="days a day key (personal data of no account) is kept"
+    )

@@ -16,6 +16,8 @@ from adapters.change_counters import LocalChangeCounters, NoChangeCounters, Redi
 from adapters.ledger_db import ledger_db
 from adapters.limiter_redis import limiter_client
 from adapters.merkle_store import TreeStore
+from adapters.personal_keys import PersonalKeys, load_master_key
+from adapters.personal_seal import SealingMapper
 from adapters.presence import InProcessPresence, RedisPresence
 from adapters.read_store import PostgresReadStore, SqliteReadStore
 from api.fresh_state import ChangeCounters
@@ -88,7 +90,35 @@ def ledger_env(settings: Settings, *, create_tables: bool) -> dict[str, str]:
 def build_ledger(
     settings: Settings, digests: Digests, hasher: PasswordHasher, *, create_tables: bool = False
 ) -> Ledger:
-    return Ledger(ledger_env(settings, create_tables=create_tables), digests=digests, hasher=hasher)
+    """The ledger, its personal fields sealed under keys kept beside it (created with the tables; checked
+    against the master key otherwise: ``PersonalKeyError`` when missing or not this key's)."""
+    env = ledger_env(settings, create_tables=create_tables)
+    ledger = Ledger(env, digests=digests, hasher=hasher, mapper_class=SealingMapper)
+    try:
+        attach_personal_keys(ledger, load_master_key(settings.data_dir), create_tables=create_tables)
+    except BaseException:
+        ledger.close()
+        raise
+    return ledger
+
+
+def attach_personal_keys(ledger: Ledger, master: bytes, *, create_tables: bool) -> None:
+    """Gives the ledger's sealing mapper its key table (created first if asked), checked against
+    ``master``; the table's connections close with the ledger."""
+    keys = PersonalKeys(ledger_db(ledger), master)
+    ledger.closers.append(keys.db.close)
+    if create_tables:
+        keys.create_tables()
+    keys.check()
+    personal_seal(ledger).attach(keys)
+
+
+def personal_seal(ledger: Ledger) -> SealingMapper:
+    """The ledger's sealing mapper (every ledger ``build_ledger`` makes has one)."""
+    mapper = ledger.mapper
+    if not isinstance(mapper, SealingMapper):
+        raise TypeError("this ledger does not seal personal data")
+    return mapper
 
 
 def watch_changes(settings: Settings, ledger: Ledger) -> ChangeCounters:

@@ -13,8 +13,10 @@ from adapters.merkle_store import TreeStore
 from adapters.nats_wakeup import NatsWakeup
 from adapters.notary import Notary
 from bootstrap import integrations
+from bootstrap.personal_data import PersonalDataService, personal_data_service
 from bootstrap.settings import Settings
 from bootstrap.stores import leader
+from domain.context import AuditContext
 from domain.heartbeats import Presence
 from domain.ledger.service import Ledger
 from projections.runner import Catchup
@@ -22,10 +24,11 @@ from workers.background import ThreadedProjections, ThreadedRelay
 from workers.policies import Policies
 from workers.projector import ProjectionWorker
 from workers.relay import STREAMS, SUBJECT_PREFIX, Relay
+from workers.retention import Retention
 from workers.sealer import Sealer
 from workers.webhooks import WebhookWorker
 
-WORKER_NAMES = ("projections", "relay", "policies", "sealer", "webhooks")
+WORKER_NAMES = ("projections", "relay", "policies", "sealer", "webhooks", "retention")
 
 
 class Background(Protocol):
@@ -78,7 +81,17 @@ def build_background(
     if "webhooks" in names:
         hooks = webhook_worker(settings, ledger, catchup, clock)
         found += [hooks, *wakeups(settings, ledger, hooks.wake)]
+    if "retention" in names and (service := personal_data_service(ledger, catchup.store, catchup.source)):
+        found.append(retention_worker(settings, service, clock))
     return found
+
+
+def retention_worker(
+    settings: Settings, service: PersonalDataService, clock: Callable[[], datetime]
+) -> Retention:
+    """Destroys the day keys past ``KEYLEDGER_PERSONAL_DATA_RETENTION_DAYS``, hourly."""
+    days, ctx = settings.personal_data_retention_days, AuditContext.system("retention")
+    return Retention(lambda: service.sweep(clock(), days, ctx), leader=leader(settings, "retention"))
 
 
 def webhook_worker(

@@ -13,6 +13,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.context import AuditContext, ContextData
 from domain.errors import AccountBanned, Conflict, DeviceLimitReached, InvalidInput
 from domain.expiry import Grant, check_end, expiry_of, extend
+from domain.personal import ERASED
 from domain.roles import DEFAULT_DEVICE_LIMIT, Role, check_device_limit, higher
 
 
@@ -81,6 +82,9 @@ class Account(Aggregate):
         expires_at: datetime
         context: ContextData
 
+    class Erased(Aggregate.Event):
+        context: ContextData
+
     @event(Registered)
     def __init__(
         self, username: str, password_hash: str, role: str, device_limit: int, context: ContextData
@@ -96,6 +100,7 @@ class Account(Aggregate):
         self.grants: list[Grant] = []
         self.license_expiry: datetime | None = None
         self.expiry_noticed: datetime | None = None
+        self.erased = False
 
     @classmethod
     def register(
@@ -159,7 +164,20 @@ class Account(Aggregate):
         self._banned(until=until, context=ctx.as_event_data(), timestamp=now)
         return closed
 
+    def erase(self, now: datetime, ctx: AuditContext) -> list[UUID]:
+        """Records the erasure of the account's personal data (its key is destroyed beside the ledger);
+        the account can never log in again. Returns the sessions it closed (the caller closes each)."""
+        if self.erased:
+            raise Conflict("this account is already erased")
+        if not ctx.reason:
+            raise InvalidInput("reason", "an erasure needs a reason")
+        closed = list(self.open_session_ids)
+        self._erased(context=ctx.without_personal_data().as_event_data(), timestamp=now)
+        return closed
+
     def unban(self, now: datetime, ctx: AuditContext) -> None:
+        if self.erased:
+            raise Conflict("this account is erased")
         if not self.banned:
             raise Conflict("this account is not banned")
         self._unbanned(context=ctx.as_event_data(), timestamp=now)
@@ -248,6 +266,11 @@ class Account(Aggregate):
     @event(Banned)
     def _banned(self, until: datetime | None, context: ContextData, timestamp: datetime) -> None:
         self.banned, self.banned_until, self.open_session_ids = True, until, []
+
+    @event(Erased)
+    def _erased(self, context: ContextData, timestamp: datetime) -> None:
+        self.erased, self.banned, self.banned_until, self.open_session_ids = True, True, None, []
+        self.username = ERASED
 
     @event(Unbanned)
     def _unbanned(self, context: ContextData, timestamp: datetime) -> None:

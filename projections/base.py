@@ -23,6 +23,8 @@ def stamp(moment: datetime | None) -> str | None:
         utc = moment.astimezone(UTC)
     except OverflowError:  # a query bound past the calendar's ends: the end it is past
         return "0001-01-01T00:00:00.000000Z" if moment.year < 5000 else "9999-12-31T23:59:59.999999Z"
+    if utc.year >= 1000:  # the same text as the strftime below, several times faster
+        return f"{utc.replace(tzinfo=None).isoformat(timespec='microseconds')}Z"
     return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 

@@ -4,9 +4,11 @@ its attempts, next retry and last outcome (the delivery log). The API reads the 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
+from domain import personal
 from domain.webhook import WebhookEndpoint, matches
 from projections.pages import Order, Page, Query, fetch_page
 from projections.store import Tx
@@ -132,3 +134,25 @@ def log_of(tx: Tx, endpoint_id: str, order: Order) -> Page:
     query = Query(DELIVERIES, LOG_COLUMNS, {"position": -1}, key="position")
     query.filter("endpoint_id = ?", endpoint_id)
     return fetch_page(tx, query, order)
+
+
+def redact_alert_subjects(tx: Tx, before: str) -> int:
+    """Deliveries of alerts created before ``before`` (a stamp) keep their subject only if it is an account
+    id: an address in them was sealed under a day key the retention sweep has destroyed. Returns how many
+    payloads changed."""
+    rows = tx.all(
+        f"SELECT endpoint_id, position, payload FROM {DELIVERIES} WHERE event_type = ? AND created_at < ?",
+        ["Alert.Raised", before],
+    )
+    changed = 0
+    for endpoint_id, position, payload in rows:
+        body = json.loads(payload)
+        if personal.account_of(body["data"].get("subject")) is None:
+            body["data"]["subject"] = personal.ERASED
+            redacted = json.dumps(body, separators=(",", ":"), sort_keys=True)
+            tx.execute(
+                f"UPDATE {DELIVERIES} SET payload = ? WHERE endpoint_id = ? AND position = ?",
+                [redacted, endpoint_id, position],
+            )
+            changed += 1
+    return changed

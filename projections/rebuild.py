@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from projections.base import Projection
-from projections.runner import Catchup, EventSource
+from projections.page_writer import PageWriter
+from projections.runner import BATCH, TRACKING, Catchup, EventSource, advance, tracked_position
 from projections.store import ReadStore, Tx
 
 
@@ -62,3 +63,29 @@ def reset(store: ReadStore, projections: Sequence[Projection]) -> None:
             for table in projection.tables:
                 tx.execute(f"DROP TABLE IF EXISTS {table}")
             tx.execute("DELETE FROM rm_tracking WHERE name = ?", [projection.name])
+
+
+def rebuild_in_place(store: ReadStore, projections: Sequence[Projection], source: EventSource) -> int:
+    """Empties the live tables and replays every event into them in one transaction, so readers see the
+    old rows or the rebuilt ones, never a gap (after an erasure: the rows now show ``[erased]``). On
+    SQLite the deleted rows' bytes are overwritten (``secure_delete``). Returns the events replayed."""
+    with store.transaction() as tx:
+        if store.dialect == "sqlite":
+            tx.execute("PRAGMA secure_delete = ON")
+        for projection in projections:
+            tracked_position(tx, projection.name, lock=store.dialect == "postgres")
+            for table in projection.tables:
+                tx.execute(f"DELETE FROM {table}")
+            tx.execute(f"UPDATE {TRACKING} SET position = 0 WHERE name = ?", [projection.name])
+        replayed, after = 0, 0
+        while batch := source.read(after, BATCH):
+            page = PageWriter(tx)
+            for position, event in batch:
+                for projection in projections:
+                    projection.apply(page, event, position)
+            after = batch[-1][0]
+            for projection in projections:
+                advance(page, projection.name, after)
+            page.flush()
+            replayed += len(batch)
+    return replayed

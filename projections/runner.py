@@ -33,11 +33,23 @@ def ensure_tracking(tx: Tx, name: str) -> None:
     tx.execute(f"INSERT INTO {TRACKING} (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", [name])
 
 
+def tracked_positions(tx: Tx, names: Sequence[str], *, lock: bool = False) -> dict[str, int]:
+    """Each of ``names``' positions in one query (0 for a name without a row)."""
+    if not names:
+        return {}
+    marks = ", ".join("?" for _ in names)
+    suffix = " FOR UPDATE" if lock else ""
+    rows = tx.all(f"SELECT name, position FROM {TRACKING} WHERE name IN ({marks}){suffix}", list(names))
+    found = {str(name): int(position) for name, position in rows}
+    return {name: found.get(name, 0) for name in names}
+
+
+ADVANCE = f"UPDATE {TRACKING} SET position = ? WHERE name = ? AND position < ?"
+
+
 def advance(tx: Tx, name: str, position: int) -> None:
     """Moves ``name``'s tracking position forward (never back)."""
-    tx.execute(
-        f"UPDATE {TRACKING} SET position = ? WHERE name = ? AND position < ?", [position, name, position]
-    )
+    tx.execute(ADVANCE, [position, name, position])
 
 
 class Catchup:
@@ -67,7 +79,7 @@ class Catchup:
 
     def positions(self) -> dict[str, int]:
         with self.store.snapshot() as tx:
-            return {p.name: tracked_position(tx, p.name) for p in self.projections}
+            return tracked_positions(tx, [p.name for p in self.projections])
 
     def run_once(self, limit: int = BATCH) -> int:
         """Processes one batch in one transaction (every projection that is behind writes its rows and
@@ -76,20 +88,29 @@ class Catchup:
         batch = self.source.read(min(positions.values(), default=0), limit)
         behind = [p for p in self.projections if batch and batch[-1][0] > positions[p.name]]
         if behind:
-            self._apply(behind, batch)
+            self._apply(behind, batch, full=len(batch) >= limit)
         return len(batch)
 
-    def _apply(self, behind: Sequence[Projection], batch: Sequence[tuple[int, Any]]) -> None:
-        lock = self.store.dialect == "postgres"
+    def _apply(self, behind: Sequence[Projection], batch: Sequence[tuple[int, Any]], *, full: bool) -> None:
+        """One page: one locked tracking read, the projections' writes held by a ``PageWriter`` and sent
+        together with every tracking advance, one commit. On PostgreSQL a full page (catching up, not
+        live) commits without waiting for its WAL flush: its rows and tracking commit or vanish together,
+        and a page lost to a server crash is read and written again from the ledger."""
+        postgres = self.store.dialect == "postgres"
+        last = batch[-1][0]
         with self.store.transaction() as tx:
-            currents = {p.name: tracked_position(tx, p.name, lock=lock) for p in behind}
+            if postgres and full:
+                tx.execute("SET LOCAL synchronous_commit = off")
+            currents = tracked_positions(tx, [p.name for p in behind], lock=postgres)
             page = PageWriter(tx)
             for projection in behind:
-                current = currents[projection.name]
+                current, handlers = currents[projection.name], projection.handlers
+                every = projection.every_event
                 for position, event in batch:
-                    if position > current:
-                        projection.apply(page, event, position)
-                advance(page, projection.name, batch[-1][0])
+                    handler = handlers.get(type(event), every)
+                    if handler is not None and position > current:
+                        handler(page, event, position)
+            page.many(ADVANCE, [(last, p.name, last) for p in behind])
             page.flush()
 
     def catch_up(self, limit: int = BATCH) -> int:

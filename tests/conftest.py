@@ -11,7 +11,7 @@ from adapters.read_store import PostgresReadStore, SqliteReadStore
 from domain.context import AuditContext
 from domain.ledger.service import Ledger
 from projections.store import ReadStore
-from tests.stores import PG_DSN, make_ledger, pg_env, pg_schema, sqlite_env
+from tests.stores import PG_DSN, pg_env, pg_schema, sealing_ledger, sqlite_env
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -54,8 +54,9 @@ def pg_schema_name(store_kind: str) -> Iterator[str | None]:
 
 @pytest.fixture
 def ledger(pg_schema_name: str | None, tmp_path: Path) -> Iterator[Ledger]:
-    """The ledger service on SQLite and on PostgreSQL."""
-    app = make_ledger(sqlite_env(tmp_path) if pg_schema_name is None else pg_env(pg_schema_name))
+    """The ledger service on SQLite and on PostgreSQL, its personal fields sealed as in production."""
+    env = sqlite_env(tmp_path) if pg_schema_name is None else pg_env(pg_schema_name)
+    app = sealing_ledger(env, tmp_path / "personal-keys")
     yield app
     app.close()
 

@@ -11,7 +11,10 @@ from pathlib import Path
 
 import psycopg
 
-from bootstrap.stores import CACHE, GROUP_COMMIT
+from adapters.personal_keys import load_master_key
+from adapters.personal_seal import SealingMapper
+from bootstrap.stores import CACHE, GROUP_COMMIT, attach_personal_keys
+from domain.credentials import PasswordHasher
 from domain.digests import Digests
 from domain.ledger.service import Ledger
 from tests.fakes import FastHasher, SeededEntropy
@@ -69,3 +72,20 @@ def make_ledger(env: dict[str, str], hasher: FastHasher | None = None, seed: int
     must never draw the same ids)."""
     entropy = SeededEntropy(seed) if seed is not None else secrets.token_bytes
     return Ledger(env, digests=Digests(TEST_KEY), hasher=hasher or FastHasher(), entropy=entropy)
+
+
+def sealing_ledger(
+    env: dict[str, str], data_dir: Path, hasher: PasswordHasher | None = None, seed: int | None = None
+) -> Ledger:
+    """A ledger whose personal fields are sealed, as ``bootstrap.stores.build_ledger`` makes them: its key
+    table created beside the events, its master key in ``data_dir``."""
+    entropy = SeededEntropy(seed) if seed is not None else secrets.token_bytes
+    ledger = Ledger(
+        env,
+        digests=Digests(TEST_KEY),
+        hasher=hasher or FastHasher(),
+        entropy=entropy,
+        mapper_class=SealingMapper,
+    )
+    attach_personal_keys(ledger, load_master_key(data_dir), create_tables=True)
+    return ledger

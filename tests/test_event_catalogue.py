@@ -40,6 +40,8 @@ PINNED_EVENT_TOPICS = {
     "domain.account:Account.SessionEnded",
     "domain.account:Account.LoginFailed",
     "domain.account:Account.LicenseExpired",
+    "domain.account:Account.Erased",
+    "domain.day_key:DayKey.Destroyed",
     "domain.license:License.Issued",
     "domain.license:License.Activated",
     "domain.license:License.Extended",
@@ -97,6 +99,7 @@ PINNED_AGGREGATE_TOPICS = {
     "domain.idempotency:IdempotencyRecord",
     "domain.api_key:ApiKey",
     "domain.webhook:WebhookEndpoint",
+    "domain.day_key:DayKey",
 }
 
 

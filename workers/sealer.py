@@ -2,10 +2,13 @@
 sign a checkpoint of the new tree in the same transaction. Woken by writes in this process and polling
 otherwise, it signs a new checkpoint within a second of the log growing.
 
-"Not yet sealed" is an anti-join (events without a leaf), never "above the last id": an event that
-commits after a higher id was sealed is still found. Each pass looks above a floor — the highest id
-sealed at least ``settle_s`` ago — and every ``sweep_s`` (and at start) over the whole log, so even a
-transaction that stays open for minutes is sealed once it commits. One active sealer per store
+"Not yet sealed" is never only "above the last id": an event that commits after a higher id was sealed
+is still found. Each pass reads what is above the highest id sealed and probes the *holes* — ids below
+it that had no event when a pass went by them (a transaction still open, or rolled back) — for up to
+``settle_s``; every ``sweep_s`` (and at start) an anti-join over the whole log finds anything later, so
+even a transaction that stays open for minutes is sealed once it commits. A pass costs the new rows and
+the holes, not a window of the log (issue #14: the sealer's share of a 2-core machine is the writers'
+loss). One active sealer per store
 (a leader lock: PostgreSQL's advisory lock); the tree's constraints make a second one fail rather than
 seal twice. The tree store and the notary are ports (``SealingTree``, ``CheckpointSigner``), implemented by
 ``adapters.merkle_store`` and ``adapters.notary``."""
@@ -15,7 +18,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -31,6 +33,7 @@ COALESCE_S = 0.2  # commits landing within this share one sealing pass (keeps th
 SETTLE_S = 30.0
 SWEEP_S = 300.0
 BATCH = 2000
+MAX_HOLES = 1000  # more open or rolled-back ids than this: the pass falls back to the full anti-join
 
 
 class SealingTree(Protocol):
@@ -43,6 +46,8 @@ class SealingTree(Protocol):
     def frontier(self, tx: Any, size: int) -> CompactRange: ...
 
     def unsealed(self, tx: Any, floor: int, limit: int) -> list[Leaf]: ...
+
+    def unsealed_after(self, tx: Any, after: int, holes: Sequence[int], limit: int) -> list[Leaf]: ...
 
     def append(self, tx: Any, frontier: CompactRange, entries: Sequence[tuple[int, bytes]]) -> bytes: ...
 
@@ -77,51 +82,73 @@ class Sealer:
         self.tree, self.notary, self.clock, self.leader = tree, notary, clock, leader
         self.poll_interval, self.settle_s, self.sweep_s = poll_interval, settle_s, sweep_s
         self._frontier: CompactRange | None = None
-        self._marks: deque[tuple[float, int]] = deque()
+        self._holes: dict[int, float] = {}  # id below sealed_through with no event yet -> first seen
         self._last_sweep = -float("inf")
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self.sealed_through = 0  # the highest notification id sealed, as of the last pass
 
-    def _floor(self) -> int:
-        """Below this notification id every event was sealed long enough ago (0: sweep everything)."""
+    def _sweeping(self) -> bool:
+        """Whether this pass reads the whole log (at start, every ``sweep_s``, when holes overflow)."""
         now = time.monotonic()
-        if now - self._last_sweep >= self.sweep_s:
+        if now - self._last_sweep >= self.sweep_s or len(self._holes) > MAX_HOLES:
             self._last_sweep = now
-            return 0
-        floor = 0
-        while self._marks and self._marks[0][0] <= now - self.settle_s:
-            floor = self._marks.popleft()[1]
-        if floor:
-            self._marks.appendleft((now - self.settle_s, floor))
-        return floor
+            self._holes.clear()
+            return True
+        for hole, seen in list(self._holes.items()):
+            if seen <= now - self.settle_s:
+                del self._holes[hole]  # the next sweep finds it if it ever commits
+        return False
+
+    def _unsealed(self, tx: Any, limit: int) -> list[Leaf]:
+        if self._sweeping():
+            return self.tree.unsealed(tx, 0, limit)
+        return self.tree.unsealed_after(tx, self.sealed_through, sorted(self._holes), limit)
+
+    def _note_holes(self, before: int, found: list[int]) -> None:
+        """Ids between the highest id sealed before the pass and the new one that no event holds yet
+        become holes (gaps past ``MAX_HOLES`` are left to the sweep)."""
+        for nid in found:
+            self._holes.pop(nid, None)
+        now, previous = time.monotonic(), before
+        for nid in sorted(n for n in found if n > before):
+            if nid - previous - 1 + len(self._holes) > MAX_HOLES:
+                return
+            for hole in range(previous + 1, nid):
+                self._holes.setdefault(hole, now)
+            previous = nid
 
     def seal_once(self, limit: int = BATCH) -> int:
         """One transaction: up to ``limit`` unsealed events become leaves, plus a signed checkpoint."""
-        floor = self._floor()
         try:
             with self.tree.writing() as tx:
+                before = self.sealed_through = self.tree.max_sealed(tx)
                 size = self.tree.size(tx)
                 if self._frontier is None or self._frontier.size != size:
                     self._frontier = self.tree.frontier(tx, size)
-                leaves = self.tree.unsealed(tx, floor, limit)
+                leaves = self._unsealed(tx, limit)
                 if leaves:
                     entries = [(leaf.notification_id, leaf_hash(encode_leaf(leaf))) for leaf in leaves]
                     root = self.tree.append(tx, self._frontier, entries)
                     checkpoint = Checkpoint(self.notary.origin, self._frontier.size, root)
                     note = self.notary.sign(checkpoint)
                     self.tree.add_checkpoint(tx, checkpoint.size, root, note, self.clock().isoformat())
-                self._marks.append((time.monotonic(), self.tree.max_sealed(tx)))
+                self.sealed_through = max([before, *(leaf.notification_id for leaf in leaves)])
         except BaseException:
             self._frontier = None  # the transaction rolled back: reload the tree next time
             raise
+        self._note_holes(before, [leaf.notification_id for leaf in leaves])
         return len(leaves)
 
     def seal_all(self) -> int:
-        """Seals until nothing is left; returns how many leaves it appended."""
+        """Seals until nothing is left; returns how many leaves it appended. A pass that found fewer than
+        a batch found everything there was: no empty pass (one more transaction) to confirm it."""
         total = 0
         while (count := self.seal_once()) > 0:
             total += count
+            if count < BATCH:
+                break
         return total
 
     def wake(self, _: int | None = None) -> None:

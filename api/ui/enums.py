@@ -47,6 +47,7 @@ ENUMS: dict[str, dict[str, str]] = {
         "Download": N_("Download"),
         "IpAddress": N_("Address"),
         "IndexEntry": N_("Lookup entry"),
+        "DayKey": N_("Day key"),
         "IdempotencyRecord": N_("Repeatable request"),
         "License": N_("License"),
         "Release": N_("Release"),

@@ -21,6 +21,8 @@ EVENT_LABELS = {
     "Account.SessionEnded": N_("Session ended"),
     "Account.LoginFailed": N_("Failed login"),
     "Account.LicenseExpired": N_("License time ran out"),
+    "Account.Erased": N_("Personal data erased"),
+    "DayKey.Destroyed": N_("Day key destroyed"),
     "License.Issued": N_("License issued"),
     "License.Activated": N_("License activated"),
     "License.Extended": N_("License extended"),

@@ -98,6 +98,17 @@ class AccountCommands(LedgerBase):
         return self.commit(None, account, *sessions)
 
     @retried
+    def erase_account(self, account_id: UUID, now: datetime, ctx: AuditContext) -> Written[None]:
+        """Records an account's erasure (``Account.Erased``, no personal data) and closes its sessions; the
+        caller destroys the account's data key."""
+        account = self.account(account_id)
+        closed = account.erase(now, ctx)
+        sessions = [self.load(Session, s, "session") for s in closed]
+        for session in sessions:
+            end_session(account, session, CloseReason.BAN, now, ctx.without_personal_data())
+        return self.commit(None, account, *sessions)
+
+    @retried
     def unban(self, account_id: UUID, now: datetime, ctx: AuditContext) -> Written[None]:
         account = self.account(account_id)
         account.unban(now, ctx)

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Mapper
 
 from domain.credentials import PasswordHasher
 from domain.digests import Digests
@@ -73,7 +73,9 @@ class LedgerBase(Application[UUID]):
         digests: Digests,
         hasher: PasswordHasher,
         entropy: Callable[[int], bytes] = secrets.token_bytes,
+        mapper_class: type[Mapper[UUID]] | None = None,
     ) -> None:
+        self.mapper_class = mapper_class  # e.g. one that seals personal fields (read by construct_mapper)
         super().__init__(env)
         self.digests = digests
         self.hasher = hasher
@@ -82,6 +84,16 @@ class LedgerBase(Application[UUID]):
         # Told the ids of the aggregates a commit changed, before the command returns (caches of
         # aggregates read on every request are invalidated here, in this process and beyond it).
         self.change_listeners: list[Callable[[list[UUID]], None]] = []
+        # Resources built beside the ledger (e.g. its personal-data key table's connections), closed with it.
+        self.closers: list[Callable[[], None]] = []
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=self.mapper_class)
+
+    def close(self) -> None:
+        for close in self.closers:
+            close()
+        super().close()
 
     def new_id(self) -> UUID:
         raw = bytearray(self.entropy(16))

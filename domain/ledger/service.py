@@ -14,6 +14,7 @@ from domain.ledger.crash_reports import CrashReportCommands
 from domain.ledger.devices import DeviceCommands
 from domain.ledger.downloads import DownloadCommands
 from domain.ledger.licenses import LicenseCommands
+from domain.ledger.personal_data import PersonalDataCommands
 from domain.ledger.policies import PolicyCommands
 from domain.ledger.releases import ReleaseCommands
 from domain.ledger.sessions import SessionCommands
@@ -33,6 +34,7 @@ class Ledger(
     CrashReportCommands,
     ReleaseCommands,
     DownloadCommands,
+    PersonalDataCommands,
 ):
     """Commands return ``Written`` (their result and the notification id they produced)."""
 

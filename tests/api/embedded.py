@@ -10,11 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from domain.credentials import PasswordHasher
-from domain.digests import Digests
-from domain.ledger.service import Ledger
 from tests.api.harness import Api, make_api
-from tests.fakes import FastHasher, SeededEntropy
-from tests.stores import TEST_KEY, sqlite_env
+from tests.fakes import FastHasher
+from tests.stores import sealing_ledger, sqlite_env
 
 
 @contextmanager
@@ -23,12 +21,7 @@ def sqlite_api(
 ) -> Iterator[Api]:
     """A running app (lifespan entered) over a new SQLite file in ``directory``; ``hasher`` defaults to
     the fast fake."""
-    ledger = Ledger(
-        sqlite_env(directory),
-        digests=Digests(TEST_KEY),
-        hasher=hasher or FastHasher(),
-        entropy=SeededEntropy(),
-    )
+    ledger = sealing_ledger(sqlite_env(directory), directory / "data", hasher or FastHasher(), seed=7)
     harness = make_api(directory / "data", ledger, now, **settings)
     try:
         with harness.client:

@@ -108,6 +108,8 @@ POST   /admin/api-keys                          cookie  401       401      403  
 GET    /admin/api-keys/{key_id}                 cookie  401       -        403  403 401    -     404     200
 POST   /admin/api-keys/{key_id}/revoke          cookie  401       401      403  403 401    403   404     200
 POST   /admin/users/{account_id}/grants         cookie  401       401      403  403 401    403   404     201
+POST   /admin/users/{account_id}/erase          cookie  401       401      403  403 401    403   404     200
+GET    /admin/users/{account_id}/personal-data  cookie  401       -        403  403 401    -     404     200
 GET    /admin/webhooks                          cookie  401       -        403  403 401    -     -       200
 POST   /admin/webhooks                          cookie  401       401      403  403 401    403   -       201
 GET    /admin/webhooks/{endpoint_id}            cookie  401       -        403  403 401    -     404     200
@@ -153,6 +155,7 @@ POST   /ui/users                                cookie  401       -        403  
 GET    /ui/users/export.csv                     cookie  401       -        403  403 401    -     -       200
 GET    /ui/users/{account_id}                   cookie  401       -        403  403 401    -     404     200
 POST   /ui/users/{account_id}/ban               cookie  401       -        403  403 401    403   404     200
+POST   /ui/users/{account_id}/erase             cookie  401       -        403  403 401    403   404     200
 POST   /ui/users/{account_id}/unban             cookie  401       -        403  403 401    403   404     200
 POST   /ui/users/{account_id}/password          cookie  401       -        403  403 401    403   404     200
 POST   /ui/users/{account_id}/role              cookie  401       -        403  403 401    403   404     200
@@ -219,7 +222,7 @@ HOOK = "http://127.0.0.1:9/hook"
 HOOK_SETTINGS: dict[str, Any] = {"webhook_allow_networks": ["127.0.0.1/32"]}
 CHECKPOINT_WAIT_S = 10.0
 SHARED_NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-NAMES = ("user", "vip", "admin", "banned", "target", "outlaw")
+NAMES = ("user", "vip", "admin", "banned", "target", "outlaw", "erasable")
 RELEASE_FORM = {"channel": "stable", "platform": "linux-x86_64", "version": "2.0.0"}
 ROLES = {"vip": Role.VIP, "admin": Role.ADMIN}
 DESKTOP = ("user", "vip", "admin", "banned", "target")
@@ -273,6 +276,7 @@ def build_world(api: Api) -> World:
         "ip": BLOCKED,
         "aggregate_id": accounts["target"],
         "outlaw": accounts["outlaw"],
+        "erasable": accounts["erasable"],
         "suspended": str(issued[6].license_id),
         "key_id": str(key.key_id),
         "endpoint_id": str(hooks[0]),
@@ -357,6 +361,7 @@ BODIES: dict[Route, Body] = {
     ("POST", "/admin/api-keys"): fixed({"name": "store", "scopes": ["licenses:write"]}),
     ("POST", "/admin/api-keys/{key_id}/revoke"): fixed({}),
     ("POST", "/admin/users/{account_id}/grants"): fixed({"days": 30, "tier": "vip", "device_limit": 2}),
+    ("POST", "/admin/users/{account_id}/erase"): fixed({"reason": "art. 17", "confirm_username": "erasable"}),
     ("POST", "/admin/webhooks"): fixed({"url": HOOK, "event_types": ["License.*"]}),
     ("PATCH", "/admin/webhooks/{endpoint_id}"): fixed({"event_types": ["Account.Banned"]}),
     ("POST", "/admin/webhooks/{endpoint_id}/rotate-secret"): fixed({}),
@@ -385,6 +390,7 @@ FORMS: dict[Route, Callable[[dict[str, Any]], dict[str, Any]]] = {
 # the World.ids entry to use instead.
 TARGETS: dict[Route, dict[str, str]] = {
     ("POST", "/admin/users/{account_id}/unban"): {"account_id": "outlaw"},
+    ("POST", "/admin/users/{account_id}/erase"): {"account_id": "erasable"},
     ("POST", "/admin/licenses/{license_id}/reinstate"): {"license_id": "suspended"},
     ("POST", "/admin/webhooks/{endpoint_id}/enable"): {"endpoint_id": "disabled_endpoint"},
     ("POST", "/ui/webhooks/{endpoint_id}/enable"): {"endpoint_id": "disabled_endpoint"},

@@ -52,7 +52,14 @@ GOALS = (
     Goal("w1", "heartbeat ÷ bare endpoint, throughput", "≥ 0.8", ratio("throughput"), lambda x: x >= 0.8),
     Goal(
         "w1",
-        "heartbeat p99 (ms)",
+        "heartbeat p99 (ms), 64 connections paced at 50% of the bare endpoint's capacity",
+        "≤ 50 ms",
+        lambda r: float(r["variants"]["heartbeat_paced"]["p99_ms"]),
+        lambda x: x <= 50,
+    ),
+    Goal(
+        "w1",
+        "heartbeat p99 (ms), 64 closed-loop clients at saturation (Little's law: ≥ 64 ÷ throughput)",
         "≤ 50 ms",
         lambda r: float(r["variants"]["heartbeat"]["p99_ms"]),
         lambda x: x <= 50,
@@ -74,6 +81,20 @@ GOALS = (
     ),
     Goal(
         "w6", "limiter check ÷ Redis INCR, 16 threads", "≥ 0.8", ratio("admit_vs_incr_16"), lambda x: x >= 0.8
+    ),
+    Goal(
+        "w6",
+        "check + the read it guards, one round trip ÷ that read alone, 16 threads",
+        "≥ 0.8",
+        ratio("guarded_vs_get_16"),
+        lambda x: x >= 0.8,
+    ),
+    Goal(
+        "w6",
+        "check + the read it guards, one round trip ÷ that read alone, 1 thread",
+        "≥ 0.8",
+        ratio("guarded_vs_get_1"),
+        lambda x: x >= 0.8,
     ),
     Goal("w8", "download ÷ plain bytes, 1 client (#12)", "≥ 0.8", ratio("download_1"), lambda x: x >= 0.8),
     Goal("w8", "download ÷ plain bytes, 8 clients (#12)", "≥ 0.8", ratio("download_8"), lambda x: x >= 0.8),
@@ -104,9 +125,14 @@ def goals_table(results: dict[str, dict[str, Any]]) -> list[str]:
         if result is None:
             lines.append(f"| {goal.workload.upper()} | {goal.what} | {goal.bound} | not run | - | - |")
             continue
-        value = goal.read(result)
-        met = "yes" if goal.met(value) else "**no**"
         source = f"`tests/bench/results/{goal.workload}.json` @ `{result['run']['commit']}`"
+        try:
+            value = goal.read(result)
+        except KeyError:  # a figure the benchmark measures now, not yet in the committed result
+            row = f"| {goal.workload.upper()} | {goal.what} | {goal.bound} | not in this result | - |"
+            lines.append(f"{row} {source} |")
+            continue
+        met = "yes" if goal.met(value) else "**no**"
         lines.append(
             f"| {goal.workload.upper()} | {goal.what} | {goal.bound} | {value:,.3f} | {met} | {source} |"
         )

@@ -9,6 +9,13 @@ warm-up. The timed requests go through a minimal asyncio HTTP/1.1 exchange (``Co
 httpx, whose client side costs more CPU per request on this 2-core machine than the server's bare
 endpoint: the load generator, not the server, would have been measured. Its CPU per request is printed.
 
+Latency at saturation (closed loop: every client sends its next request as soon as the last is answered)
+is fixed by Little's law — 64 requests always in flight at a throughput T means a mean latency of 64 ÷ T,
+82 ms at 782/s — so it measures the machine, not the heartbeat. The latency a client sees is therefore also
+measured **paced** (open loop): the same 64 connections send on a fixed schedule whose total rate is
+``PACED_SHARE`` of the bare endpoint's median closed-loop throughput in the same run, and each latency is
+counted from the moment the request was *due* (a late send counts against us: no coordinated omission).
+
 The baseline, in the same rounds and the same server process: ``POST /bench/bare-heartbeat``, a route
 this module mounts on the same app object (it is not part of ``api/``). It parses the same body, does one
 in-process presence read and signs the same Ed25519 lease, and answers the same response model, but
@@ -61,6 +68,8 @@ CLIENTS = harness.smoke(64, 4)
 ROUNDS = harness.smoke(7, 1)
 PER_CLIENT = harness.smoke(30, 2)  # 1,920 requests per variant per round
 WARM_UP_PER_CLIENT = harness.smoke(5, 1)
+PACED_SHARE = 0.5  # paced rounds offer this share of the bare endpoint's closed-loop throughput
+PACED_PER_CLIENT = harness.smoke(20, 2)
 PASSWORD = "correct horse battery staple"
 BARE_PATH = "/bench/bare-heartbeat"
 HEARTBEAT_PATH = "/client/heartbeat"
@@ -69,6 +78,8 @@ BODY = {"client_version": "1.0.0"}
 LABELS = {
     "bare": f"bare endpoint (presence read + Ed25519 lease), {CLIENTS} clients",
     "heartbeat": f"POST /client/heartbeat, {CLIENTS} clients",
+    "bare_paced": f"bare endpoint, {CLIENTS} connections paced at {PACED_SHARE:.0%} of its capacity",
+    "heartbeat_paced": f"POST /client/heartbeat, {CLIENTS} connections, the same pace",
 }
 
 
@@ -216,6 +227,30 @@ async def burst(connections: list[Connection], path: str, per_client: int) -> Sa
     return Sample(len(latencies), seconds, latencies)
 
 
+async def paced(connections: list[Connection], path: str, per_client: int, rate: float) -> Sample:
+    """Every client sends ``per_client`` requests on a fixed schedule (all together ``rate`` per second,
+    staggered); each latency runs from when the request was due, so falling behind is measured."""
+    interval = len(connections) / rate
+    latencies: list[float] = []
+    failures: list[str] = []
+
+    async def one_client(index: int, connection: Connection) -> None:
+        due = time.perf_counter() + interval * index / len(connections)
+        for _ in range(per_client):
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            status, body = await connection.exchange(path)
+            latencies.append(time.perf_counter() - due)
+            if status != 200 or b'"valid":true' not in body:
+                failures.append(f"{status} {body[:200]!r}")
+            due += interval
+
+    began = time.perf_counter()
+    await asyncio.gather(*(one_client(i, c) for i, c in enumerate(connections)))
+    if failures:
+        raise RuntimeError(f"{len(failures)} of {len(latencies)} requests to {path} failed: {failures[0]}")
+    return Sample(len(latencies), time.perf_counter() - began, latencies)
+
+
 @dataclass
 class Load:
     """The parent's side: one event loop and one keep-alive connection per client for every round."""
@@ -232,6 +267,19 @@ class Load:
 
         on_client = measures.with_cpu(run, time.process_time, self.client_cpu.setdefault(name, []))
         return measures.with_cpu(on_client, self.served.cpu_seconds, self.server_cpu.setdefault(name, []))
+
+    def paced_variant(self, name: str, path: str, rate: float) -> Callable[[], Sample]:
+        def run() -> Sample:
+            return self.loop.run_until_complete(paced(self.connections, path, PACED_PER_CLIENT, rate))
+
+        on_client = measures.with_cpu(run, time.process_time, self.client_cpu.setdefault(name, []))
+        return measures.with_cpu(on_client, self.served.cpu_seconds, self.server_cpu.setdefault(name, []))
+
+    def paced_variants(self, rate: float) -> dict[str, Callable[[], Sample]]:
+        return {
+            "bare_paced": self.paced_variant("bare_paced", BARE_PATH, rate),
+            "heartbeat_paced": self.paced_variant("heartbeat_paced", HEARTBEAT_PATH, rate),
+        }
 
     def variants(self, per_client: int) -> dict[str, Callable[[], Sample]]:
         return {
@@ -257,7 +305,12 @@ def measure() -> tuple[list[dict[str, Sample]], list[float], dict[str, list[floa
                 load.server_cpu.clear()
                 load.client_cpu.clear()
                 rounds, loads = harness.interleave(load.variants(PER_CLIENT), ROUNDS)
-                return rounds, loads, load.server_cpu, load.client_cpu
+                rate = PACED_SHARE * statistics.median(r["bare"].rate for r in rounds)
+                print(f"  paced rounds at {rate:,.0f} requests/s", flush=True)
+                paced_rounds, paced_loads = harness.interleave(load.paced_variants(rate), ROUNDS)
+                for closed, open_loop in zip(rounds, paced_rounds, strict=True):
+                    closed.update(open_loop)
+                return rounds, loads + paced_loads, load.server_cpu, load.client_cpu
             finally:
                 for connection in connections:
                     loop.run_until_complete(connection.close())
@@ -282,9 +335,16 @@ def cpu_table(results: dict[str, Any]) -> str:
 
 def context(results: dict[str, Any]) -> list[str]:
     before, after = results["machine_before"], results["machine_after"]
+    bare_rate = float(results["variants"]["bare"]["median_rate"])
     return [
         f"W1 heartbeats over HTTP: {CLIENTS} concurrent clients, {CLIENTS * PER_CLIENT:,} requests per "
-        f"variant per round, {ROUNDS} interleaved rounds after a warm-up of {CLIENTS * WARM_UP_PER_CLIENT}",
+        f"variant per round, {ROUNDS} interleaved rounds after a warm-up of {CLIENTS * WARM_UP_PER_CLIENT}; "
+        f"then {ROUNDS} paced rounds of {CLIENTS * PACED_PER_CLIENT:,} requests per variant at "
+        f"{PACED_SHARE:.0%} of the bare endpoint's median throughput (latency counted from when each "
+        "request was due)",
+        "closed-loop latency is bound by Little's law: clients ÷ throughput is the mean time in flight "
+        f"({CLIENTS} ÷ {bare_rate:,.0f}/s = {CLIENTS / bare_rate * 1000:,.0f} ms here), so the p99 goal is "
+        "judged on the paced rounds",
         "server: uvicorn (1 process, h11) in a child process on 127.0.0.1, SQLite embedded default; "
         "load: one keep-alive connection per client from asyncio in this process (sharing the cores)",
         f"setup: {results['hasher']}",
@@ -324,6 +384,10 @@ def main() -> None:
             "p99": {
                 "label": "p99 latency: heartbeat ÷ bare",
                 **measures.latency_ratio(rounds, "heartbeat", "bare", 0.99),
+            },
+            "p99_paced": {
+                "label": f"p99 latency, paced at {PACED_SHARE:.0%} of the bare capacity: heartbeat ÷ bare",
+                **measures.latency_ratio(rounds, "heartbeat_paced", "bare_paced", 0.99),
             },
             "server_cpu": {
                 "label": "server CPU per request: heartbeat ÷ bare",

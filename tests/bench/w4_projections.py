@@ -8,7 +8,8 @@ random operations on a fifth), and a smaller one (at least 20,000 events, one jo
 * ``catchup``: ``Catchup(store, catalogue.ALL, LedgerEvents(ledger)).catch_up()`` from position 0 into fresh
   read-model tables (a new schema on PostgreSQL, a new file on SQLite — created before the clock starts);
 * ``library_read``: ``LedgerEvents.read`` over the same log, page by page (the recorder's SELECT and
-  ``mapper.to_domain_event``), no projection — where the catch-up's reading ends and its writing begins;
+  ``adapters.event_decoding.FastDecoder``: ``orjson``, the mapper where that cannot be exact), no
+  projection — where the catch-up's reading ends and its writing begins;
 * ``raw_select``: the baseline, a keyset ``SELECT … WHERE notification_id > %s ORDER BY notification_id
   LIMIT 500`` (SQLite: ``rowid``) on a plain driver connection, each row's state decoded by the ledger's own
   ``JSONTranscoder`` (``ledger.mapper.transcoder.decode``: the same ``json.JSONDecoder`` with the same
@@ -75,6 +76,7 @@ LAG_LOADS = harness.smoke({100: 500, 20: 100}, {100: 20, 20: 20})
 LAG_WARM_UP = COMMANDS_PER_ACCOUNT
 CAUGHT_UP_TIMEOUT_S = 60.0
 MAX_PAGES = 10_000
+WRITES = "page writes, tracking and commit"
 
 LABELS = {
     "pg_catchup": "PostgreSQL catch-up, 8 read models (ms per page of 500)",
@@ -142,7 +144,7 @@ class TimedCatchup(Catchup):
     (one clock read around each step; the catch-up itself is unchanged)."""
 
     def __init__(self, store: ReadStore, projections: Sequence[Projection], source: EventSource) -> None:
-        self.split: dict[str, float] = {"read": 0.0, **{p.name: 0.0 for p in projections}}
+        self.split: dict[str, float] = {"read": 0.0, **{p.name: 0.0 for p in projections}, WRITES: 0.0}
         self.pages: list[float] = []
         timed = [self._timed(p) for p in projections]
         super().__init__(store, timed, _TimedSource(source, self.split))
@@ -170,6 +172,15 @@ class TimedCatchup(Catchup):
         if count:
             self.pages.append(time.perf_counter() - began)
         return count
+
+    def _apply(self, behind: Sequence[Projection], batch: Sequence[tuple[int, Any]], *, full: bool) -> None:
+        """The page's transaction less its handlers' time: the writes sent, the tracking and the commit."""
+        handlers = sum(self.split[p.name] for p in behind)
+        began = time.perf_counter()
+        super()._apply(behind, batch, full=full)
+        self.split[WRITES] += (
+            time.perf_counter() - began - (sum(self.split[p.name] for p in behind) - handlers)
+        )
 
 
 class ObservedCatchup(Catchup):
@@ -474,8 +485,9 @@ def lag_round(log: Log, *, wake: bool, rate: float, commands: int) -> Sample:
 
 
 def split_summary(log: Log) -> dict[str, Any]:
-    """Median share of the catch-up's time per step across rounds: reading, each projection, the rest."""
-    names = ["read", *(p.name for p in catalogue.ALL)]
+    """Median share of the catch-up's time per step across rounds: reading, each projection's handlers
+    (which hold their writes), the page's writes and commit, the rest."""
+    names = ["read", *(p.name for p in catalogue.ALL), WRITES]
     shares: dict[str, list[float]] = {name: [] for name in [*names, "tracking and other"]}
     for split in log.splits:
         total = split["total"]

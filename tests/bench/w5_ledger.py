@@ -76,8 +76,7 @@ class TimedSealer(Sealer):
     def seal_once(self, limit: int = BATCH) -> int:
         count = super().seal_once(limit)
         if count:
-            with self.tree.writing() as tx:
-                self.covered.append((time.monotonic(), self.tree.max_sealed(tx)))
+            self.covered.append((time.monotonic(), self.sealed_through))
         return count
 
 

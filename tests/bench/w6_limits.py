@@ -1,9 +1,12 @@
 """W6: rate-limit checks per second and their p99 against Redis (BENCHMARKS.md).
 
-``api.rate_limits_redis.RedisLimiter.hit`` (one Lua script per check: a sorted set of admitted hit times per
-key) through ``limiter_client`` (0.1 s timeout, no retries), as the API builds it, measured in the same
-rounds as two bare round trips on the same client and connection pool: ``INCR`` of a key and ``PING``. Each
-runs at 1 and at 16 threads; 16 threads share the client's pool, as the API's worker threads do.
+``adapters.limiter_redis.RedisLimiter.hit`` (one Lua script per check, sent as ``EVALSHA``: a sorted set
+of admitted hit times per key) through ``limiter_client`` (0.1 s timeout, no retries), as the API builds
+it, measured in the same rounds as two bare round trips on the same client and connection pool: ``INCR`` of
+a key and ``PING``. A check is usually followed by the read it guards: ``RedisLimiter.hit_with`` sends the
+check and an ``MGET`` of that state (64 bytes per address) in one pipeline, measured against a bare ``GET``
+of the same state. Each runs at 1 and at 16 threads; 16 threads share the client's pool, as the API's
+worker threads do.
 
 The checks are shaped like the login limit (``Settings.login_limit``, 10 per 300 s) per client address:
 1,000 distinct addresses (``api.client_address.limit_key``), each check on an address drawn at random, on a
@@ -86,6 +89,8 @@ def labels() -> dict[str, str]:
             f"incr_{n}": f"Redis INCR, {threads}",
             f"admit_{n}": f"RedisLimiter check, mostly admits, {threads}",
             f"refuse_{n}": f"RedisLimiter check, mostly refuses, {threads}",
+            f"get_{n}": f"Redis GET of the state a check guards, {threads}",
+            f"guarded_{n}": f"RedisLimiter.hit_with: check + that read in one pipeline (admits), {threads}",
         }
     return found | {
         f"local_{n}": f"InProcessLimiter check, mostly admits, {n} thread{'s' if n > 1 else ''}"
@@ -103,6 +108,7 @@ RATIOS: dict[str, tuple[str, str, str]] = {
         ("admit_vs_ping", "admit", "ping", "check (admits) ÷ PING"),
         ("refuse_vs_ping", "refuse", "ping", "check (refuses) ÷ PING"),
         ("incr_vs_ping", "incr", "ping", "INCR ÷ PING"),
+        ("guarded_vs_get", "guarded", "get", "check + guarded read ÷ GET alone"),
     )
 } | {
     "scaling_admit": ("admit_16", "admit_1", "scaling: check (admits) 16 ÷ 1 thread"),
@@ -116,6 +122,7 @@ P99_RATIOS: dict[str, tuple[str, str, str]] = {
         ("admit_vs_incr", "admit", "incr", "check (admits) ÷ INCR"),
         ("refuse_vs_incr", "refuse", "incr", "check (refuses) ÷ INCR"),
         ("admit_vs_ping", "admit", "ping", "check (admits) ÷ PING"),
+        ("guarded_vs_get", "guarded", "get", "check + guarded read ÷ GET alone"),
     )
 }
 
@@ -175,15 +182,19 @@ class Bench:
 
     def __init__(self, client: redis.Redis, prefix: str) -> None:
         self.client, self.incr_prefix = client, f"{prefix}:incr"
+        self.state_prefix = f"{prefix}:state"
         keys, start = address_keys(), float(int(time.time()))
         self.keys = keys
+        client.mset({f"{self.state_prefix}:{key}": "x" * 64 for key in keys})
         self.admitting = RedisLimiter(client, f"{prefix}:admit")
+        self.guarding = RedisLimiter(client, f"{prefix}:guard")
         self.refusing = RedisLimiter(client, f"{prefix}:refuse")
         self.local = InProcessLimiter()
         self.streams = {
             "admit": Arrivals(keys, ADMIT_INTERVAL_S / ADDRESSES, start, random.Random(SEED)),
             "refuse": Arrivals(keys, REFUSE_INTERVAL_S / ADDRESSES, start, random.Random(SEED + 1)),
             "local": Arrivals(keys, ADMIT_INTERVAL_S / ADDRESSES, start, random.Random(SEED + 2)),
+            "guard": Arrivals(keys, ADMIT_INTERVAL_S / ADDRESSES, start, random.Random(SEED + 7)),
             "bare": Arrivals(keys, 0.0, start, random.Random(SEED + 3)),
         }
         self.tallies: dict[str, Tally] = {}
@@ -191,6 +202,7 @@ class Bench:
         seed_windows(self.admitting, keys, per_admit_window, start, SEED + 4)
         seed_windows(self.refusing, keys, LOGIN.count, start, SEED + 5)
         seed_windows(self.local, keys, per_admit_window, start, SEED + 6)
+        seed_windows(self.guarding, keys, per_admit_window, start, SEED + 8)
 
     def ping(self, _key: str, _now: float) -> bool:
         self.client.ping()
@@ -200,6 +212,13 @@ class Bench:
         # A literal INCR: redis-py's ``incr`` sends INCRBY key 1; ``execute_command`` has no annotations.
         self.client.execute_command("INCR", f"{self.incr_prefix}:{key}")  # type: ignore[no-untyped-call]
         return True
+
+    def get(self, key: str, _now: float) -> bool:
+        return self.client.get(f"{self.state_prefix}:{key}") is not None
+
+    def guarded(self, key: str, now: float) -> bool:
+        decision, values = self.guarding.hit_with(key, LOGIN, now, [f"{self.state_prefix}:{key}"])
+        return decision.allowed and values[0] is not None
 
     def admit(self, key: str, now: float) -> bool:
         return self.admitting.hit(key, LOGIN, now).allowed
@@ -240,6 +259,8 @@ class Bench:
                 ("incr", "bare", checks, self.incr),
                 ("admit", "admit", checks, self.admit),
                 ("refuse", "refuse", checks, self.refuse),
+                ("get", "bare", checks, self.get),
+                ("guarded", "guard", checks, self.guarded),
             ):
                 found[f"{name}_{n}"] = self.bound(f"{name}_{n}", stream, n, count, operation)
         for n in THREADS:
@@ -369,7 +390,7 @@ def flush_private_db(admin: redis.Redis) -> None:
     admin.flushdb()
 
 
-COMMANDS = ("ping", "incr", "evalsha")
+COMMANDS = ("ping", "incr", "evalsha", "get", "mget")
 
 
 def command_stats(admin: redis.Redis) -> dict[str, dict[str, int]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from keyledger_verifier import (
@@ -90,6 +91,34 @@ def test_a_late_commit_below_a_sealed_id_is_sealed(chain: Sealed) -> None:
     insert_event(chain, top + 5)
     assert chain.sealer.seal_all() == 1
     assert sealed_ids(chain)[-2:] == [top + 10, top + 5]
+    assert sorted(sealed_ids(chain)) == event_ids(chain)
+
+
+def test_after_the_first_sweep_a_pass_reads_new_rows_and_holes_only(
+    chain: Sealed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the start-up sweep is done, no pass runs the anti-join over the log: the new rows and the
+    probed holes are enough to seal a late commit, and a hole that settled is forgotten."""
+    populate(chain.ledger, 1)
+    chain.sealer.seal_all()
+    sweeps: list[tuple[object, ...]] = []
+    anti_join = chain.tree.unsealed
+
+    def counted(*args: Any) -> Any:
+        sweeps.append(args)
+        return anti_join(*args)
+
+    monkeypatch.setattr(chain.tree, "unsealed", counted)
+    top = max(event_ids(chain))
+    insert_event(chain, top + 4)
+    assert chain.sealer.seal_all() == 1
+    assert sorted(chain.sealer._holes) == [top + 1, top + 2, top + 3]
+    insert_event(chain, top + 2)
+    assert chain.sealer.seal_all() == 1
+    chain.sealer.settle_s = 0.0
+    assert chain.sealer.seal_all() == 0
+    assert chain.sealer._holes == {}
+    assert sweeps == []
     assert sorted(sealed_ids(chain)) == event_ids(chain)
 
 

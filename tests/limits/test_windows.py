@@ -120,3 +120,30 @@ def test_download_limit_fails_closed_and_login_falls_back(tmp_path: Path) -> Non
         limits.login("198.51.100.1", "account", "/auth/login", now)
     assert limited.value.status == 429
     limits.api("token", "/client/license", now)
+
+
+def test_check_and_guarded_reads_in_one_round_trip(redis_limiter: RedisLimiter) -> None:
+    """``hit_with`` admits exactly as ``hit`` does and returns the values read only when it admits."""
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=1)
+    guarded = f"test:guarded:{uuid.uuid4().hex}"
+    client.set(guarded, b"state", ex=60)
+    limit = Limit("login", 2, 300.0)
+    try:
+        answers = [
+            redis_limiter.hit_with("k", limit, 1.0 + i, [guarded, guarded + ":none"]) for i in range(3)
+        ]
+    finally:
+        client.delete(guarded)
+    assert [d.allowed for d, _ in answers] == [True, True, False]
+    assert [values for _, values in answers] == [[b"state", None], [b"state", None], []]
+
+
+def test_a_lost_script_is_loaded_again(redis_limiter: RedisLimiter) -> None:
+    """After ``SCRIPT FLUSH`` (a Redis restart) the next check loads the script and counts as before."""
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=1)
+    limit = Limit("login", 2, 300.0)
+    assert redis_limiter.hit("k", limit, 1.0).allowed
+    client.script_flush()
+    assert redis_limiter.hit_with("k", limit, 2.0, ["test:nothing"])[0].allowed
+    client.script_flush()
+    assert not redis_limiter.hit("k", limit, 3.0).allowed

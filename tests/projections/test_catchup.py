@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from adapters.event_source import LedgerEvents
 from adapters.read_store import SqliteReadStore
@@ -12,10 +15,11 @@ from domain.ledger.service import Ledger
 from domain.roles import Role
 from domain.session import CloseReason, SessionKind
 from projections import accounts, catalogue, dashboard, licenses
+from projections.base import Projection
 from projections.pages import Order
 from projections.rebuild import differences, table_rows
 from projections.runner import Catchup
-from projections.store import ReadStore
+from projections.store import ReadStore, Tx
 
 COMPONENTS = {"machine_id": "aa" * 16, "board": "bb" * 16, "cpu": "cc" * 16}
 
@@ -85,3 +89,30 @@ def test_rebuild_equals_live(
         tx.execute("UPDATE rm_accounts SET role = 'admin' WHERE username = 'user0'")
     fresh2 = SqliteReadStore(tmp_path / "fresh2.sqlite3")
     assert differences(read_store, fresh2, catalogue.ALL, LedgerEvents(ledger)) != []
+
+
+def test_a_page_that_fails_midway_leaves_nothing(
+    ledger: Ledger, read_store: ReadStore, now: datetime, ctx: AuditContext, tmp_path: Path
+) -> None:
+    """A handler failing in the middle of a full page (synchronous commit off on PostgreSQL): no row and
+    no tracking position of that page stays; the next catch-up, in pages, equals a rebuild."""
+    populate(ledger, now, ctx)
+    failing = {"left": 9}
+
+    def fail_on_the_tenth(_tx: Tx, _event: Any, _position: int) -> None:
+        failing["left"] -= 1
+        if failing["left"] == 0:
+            raise RuntimeError("crash mid-page")
+
+    crashing = Projection(name="crashing", ddl=(), handlers={}, tables=(), every_event=fail_on_the_tenth)
+    runner = Catchup(read_store, [*catalogue.ALL, crashing], LedgerEvents(ledger))
+    runner.create_tables()
+    with pytest.raises(RuntimeError, match="crash mid-page"):
+        runner.run_once(limit=12)
+    assert set(runner.positions().values()) == {0}
+    with read_store.snapshot() as tx:
+        assert all(table_rows(tx, t) == [] for p in catalogue.ALL for t in p.tables)
+    runner = Catchup(read_store, catalogue.ALL, LedgerEvents(ledger))
+    assert runner.catch_up(limit=12) > 0
+    fresh = SqliteReadStore(tmp_path / "fresh.sqlite3")
+    assert differences(read_store, fresh, catalogue.ALL, LedgerEvents(ledger)) == []

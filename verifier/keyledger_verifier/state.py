@@ -9,11 +9,15 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from keyledger_verifier.sealed_values import SEALED_MARKER, is_sealed_value
+
 REDACTED_FIELDS = {"password_hash"}
 
 
 def plain(value: Any) -> Any:
-    """``value`` as JSON-ready data."""
+    """``value`` as JSON-ready data (a personal value still sealed shows as ``[sealed]``)."""
+    if is_sealed_value(value):
+        return SEALED_MARKER
     if isinstance(value, UUID | datetime | enum.Enum):
         return value.isoformat() if isinstance(value, datetime) else str(getattr(value, "value", value))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

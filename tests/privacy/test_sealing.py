@@ -1,0 +1,123 @@
+"""Personal fields at rest: sealed under their subject's key, bound to their event and field, opened on
+the way back, ``[erased]`` once the key is gone, ``[sealed]`` to an auditor."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from keyledger_verifier.sealed_values import SEALED_MARKER, is_sealed_value
+from keyledger_verifier.state import plain
+
+from adapters.personal_seal import SealedValueDamaged, SealingMapper
+from bootstrap.stores import personal_seal
+from domain import personal
+from domain.context import AuditContext
+from domain.ledger.service import Ledger
+from domain.roles import Role
+from tests.stores import sealing_ledger, sqlite_env
+
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+CTX = AuditContext("test", "req", "203.0.113.50", "SealTest/1.0")
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
+    made = sealing_ledger(sqlite_env(tmp_path), tmp_path / "data")
+    yield made
+    made.close()
+
+
+def forget(ledger: Ledger, ident: UUID) -> None:
+    """Drops the cached aggregate, so the next load reads the store."""
+    with contextlib.suppress(KeyError):
+        ledger.repository.cache.get(ident, evict=True)  # type: ignore[union-attr]
+
+
+def stored_states(ledger: Ledger, ident: UUID) -> list[dict[str, Any]]:
+    return [json.loads(e.state) for e in ledger.recorder.select_events(ident)]
+
+
+def test_personal_fields_are_stored_sealed_and_read_opened(ledger: Ledger) -> None:
+    """The username, address and user agent are ciphertext in the store and clear to the ledger."""
+    account = ledger.register("sealed_alice", "password123", Role.USER, NOW, CTX).value
+    [state] = stored_states(ledger, account)
+    raw = json.dumps(state)
+    assert "sealed_alice" not in raw
+    assert "203.0.113.50" not in raw
+    assert "SealTest" not in raw
+    assert is_sealed_value(state["username"])
+    assert str(state["username"]).startswith(f"kl-sealed/v1:account:{account}:")
+    forget(ledger, account)
+    assert ledger.account(account).username == "sealed_alice"
+
+
+def test_a_sealed_value_moved_to_another_event_does_not_open(ledger: Ledger) -> None:
+    """The associated data binds a value to its event: a copy onto another version is refused."""
+    account = ledger.register("bound_bob", "password123", Role.USER, NOW, CTX).value
+    ledger.change_role(account, Role.VIP, NOW, CTX)
+    first, second = stored_states(ledger, account)
+    context = dict(second["context"])
+    context["user_agent"] = first["context"]["user_agent"]
+    mapper = personal_seal(ledger)
+    with pytest.raises(SealedValueDamaged):
+        mapper.open_fields("domain.account:Account.RoleChanged", account, 2, {"context": context})
+
+
+def test_open_fields_opens_a_decoded_state_in_place(ledger: Ledger) -> None:
+    """``open_fields`` (what a reader that decodes stored events itself calls) opens every sealed field."""
+    account = ledger.register("in_place", "password123", Role.USER, NOW, CTX).value
+    [state] = stored_states(ledger, account)
+    personal_seal(ledger).open_fields("domain.account:Account.Registered", account, 1, state)
+    assert state["username"] == "in_place"
+    assert state["context"] == {**state["context"], "client_ip": "203.0.113.50"}
+
+
+def test_destroyed_key_reads_erased_and_later_events_store_the_marker(ledger: Ledger) -> None:
+    """After the key is destroyed old values read ``[erased]`` and new ones are never stored."""
+    account = ledger.register("gone_carol", "password123", Role.USER, NOW, CTX).value
+    mapper = personal_seal(ledger)
+    mapper.keys.destroy(personal.Subject(account=account).key_id, NOW)
+    forget(ledger, account)
+    assert ledger.account(account).username == personal.ERASED
+    ledger.change_role(account, Role.VIP, NOW, CTX)
+    assert stored_states(ledger, account)[-1]["context"]["client_ip"] == personal.ERASED
+
+
+def test_anonymous_addresses_are_sealed_under_the_day_key(ledger: Ledger) -> None:
+    """A failed login of nobody's account seals its address under the day's key."""
+    ledger.record_login_failure(None, NOW, replace(CTX, actor="anonymous"))
+    address = ledger.ip_address("203.0.113.50")
+    assert address is not None
+    [tracked, *_] = stored_states(ledger, address.id)
+    assert str(tracked["address"]).startswith("kl-sealed/v1:day:2026-11-01:")
+
+
+def test_the_auditor_sees_sealed_values_as_sealed() -> None:
+    """keyledger-audit's state rendering shows ``[sealed]`` for a value of the sealed shape only."""
+    value = "kl-sealed/v1:day:2026-11-01:" + "A" * 40
+    assert plain({"username": value, "role": "user"}) == {"username": SEALED_MARKER, "role": "user"}
+    assert plain("kl-sealed/v1:") == "kl-sealed/v1:"
+
+
+def test_every_sealed_field_is_marked_personal_in_the_catalogue() -> None:
+    """Each field the registry seals is marked personal (yes or free text) in docs/events.md."""
+    catalogue = (Path(__file__).resolve().parents[2] / "docs" / "events.md").read_text(encoding="utf-8")
+    for topic, paths in personal.OWN_FIELDS.items():
+        section = catalogue.split(f"### `{topic}`", 1)[1].split("\n### ", 1)[0]
+        for path in paths:
+            row = next(line for line in section.splitlines() if line.startswith(f"| `{path[-1]}` |"))
+            assert "**yes**" in row or "free text" in row, (topic, path)
+
+
+def test_the_mapper_is_the_eventsourcing_mapper_hook(ledger: Ledger) -> None:
+    """The sealing mapper is what the application's event store and notification log use."""
+    assert isinstance(ledger.mapper, SealingMapper)
+    assert ledger.events.mapper is ledger.mapper
