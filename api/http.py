@@ -50,6 +50,7 @@ from api.routes import (
     ui_ip_blocks,
     ui_licenses,
     ui_releases,
+    ui_root,
     ui_users,
     ui_webhooks,
     web_auth,
@@ -96,6 +97,7 @@ ROUTERS = (
     ui_alerts,
     ui_webhooks,
     ui_api_keys,
+    ui_root,
     metrics_routes,
 )
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from api.services import Services
 from domain.heartbeats import is_online
-from projections import accounts, crash_reports, devices, ip_blocks, licenses, sessions
+from projections import accounts, crash_reports, devices, ip_blocks, licenses, names, sessions
 from projections.base import text_time
 from projections.pages import Order, Page
 
@@ -65,3 +65,10 @@ def with_presence(svc: Services, row: dict[str, Any]) -> None:
     row["last_ip"] = seen.client_ip if seen else None
     if seen and seen.client_version:
         row["client_version"] = seen.client_version
+
+
+def names_of(svc: Services, rows: list[dict[str, Any]], *columns: str) -> dict[str, str]:
+    """The names (usernames, nicknames, ...) of the ids in ``columns`` of ``rows``; an API-key actor
+    (``api-key:<id>``) is named by its key."""
+    ids = [str(row[c]).removeprefix("api-key:") for row in rows for c in columns if row.get(c)]
+    return svc.reads.query(None, lambda tx: names.lookup(tx, ids))

@@ -14,6 +14,7 @@ from projections import (
     ip_blocks,
     licenses,
     releases,
+    session_clients,
     sessions,
     webhooks,
 )
@@ -33,4 +34,5 @@ ALL: tuple[Projection, ...] = (
     api_keys.PROJECTION,
     webhooks.PROJECTION,
     alerts.PROJECTION,
+    session_clients.PROJECTION,
 )

@@ -102,14 +102,43 @@ class LicenseFilter:
     status: str | None = None
     account_id: str | None = None
     batch_id: str | None = None
+    license_id: str | None = None
 
 
 def list_licenses(tx: Tx, f: LicenseFilter, order: Order) -> Page:
     query = Query(TABLE, COLUMNS, SORTABLE)
     if f.status:
         query.filter("status = ?", f.status)
+    if f.license_id:
+        query.filter("id = ?", f.license_id)
     if f.account_id:
         query.filter("account_id = ?", f.account_id)
     if f.batch_id:
         query.filter("batch_id = ?", f.batch_id)
     return fetch_page(tx, query, order)
+
+
+def figures(tx: Tx, now: str, soon: str) -> dict[str, int]:
+    """Keys issued, per status, and active keys whose account's time ends between ``now`` and ``soon``."""
+    counts = dict.fromkeys(STATUSES, 0)
+    for status, count in tx.all(f"SELECT status, COUNT(*) FROM {TABLE} GROUP BY status"):
+        counts[str(status)] = int(count)
+    row = tx.one(f"SELECT COUNT(*) FROM {TABLE} l {EXPIRING}", [now, soon])
+    return {"issued": sum(counts.values()), **counts, "expiring": int(row[0]) if row else 0}
+
+
+EXPIRING = (
+    "JOIN rm_accounts a ON a.id = l.account_id"
+    " WHERE l.status = 'active' AND a.license_expiry > ? AND a.license_expiry <= ?"
+)
+
+
+def expiring(tx: Tx, now: str, soon: str, limit: int) -> list[dict[str, Any]]:
+    """Active keys whose account's time ends between ``now`` and ``soon``, soonest first."""
+    rows = tx.all(
+        f"SELECT l.id, l.account_id, a.license_expiry, l.tier, l.note FROM {TABLE} l {EXPIRING}"
+        " ORDER BY a.license_expiry, l.id LIMIT ?",
+        [now, soon, limit],
+    )
+    keys = ("id", "account_id", "expires_at", "tier", "note")
+    return [dict(zip(keys, row, strict=True)) for row in rows]

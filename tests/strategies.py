@@ -217,3 +217,28 @@ def crash_details() -> st.SearchStrategy[CrashDetails]:
         traceback=free,
         log_tail=free,
     )
+
+
+# Pieces of real User-Agent headers, so that generated headers often look like (and half match) real ones.
+USER_AGENT_PIECES = (
+    "Mozilla/5.0 ",
+    "(Windows NT 10.0; Win64; x64) ",
+    "(iPhone; CPU iPhone OS 17_1 like Mac OS X) ",
+    "(Linux; Android 14; SM-S918B) ",
+    "(Macintosh; Intel Mac OS X 10_15_7) ",
+    "AppleWebKit/537.36 (KHTML, like Gecko) ",
+    "Chrome/120.0.0.0 ",
+    "Version/17.1 Mobile/15E148 Safari/604.1",
+    "Edg/120.0",
+    "Firefox/",
+    "OPR/",
+    "/",
+    "999999999",
+    " ",
+)
+
+
+def user_agents() -> st.SearchStrategy[str]:
+    """Untrusted User-Agent headers: arbitrary text, and shuffles of real headers' pieces."""
+    pieces = st.lists(st.sampled_from(USER_AGENT_PIECES) | st.text(max_size=12), max_size=12)
+    return st.text(max_size=600) | pieces.map("".join)

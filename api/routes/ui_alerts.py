@@ -7,6 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
+from api import lists
 from api.deps import AppServices
 from api.services import Services
 from api.ui.pages import AdminPage, Page, PageRoute
@@ -21,7 +22,8 @@ router = APIRouter(prefix="/ui", tags=["admin pages"], route_class=PageRoute)
 def alerts_list(request: Request, page: Page, svc: Services, position: int | None) -> Response:
     order = Order("raised_at", limit=200)
     found = svc.reads.query(position, lambda tx: alerts.list_alerts(tx, False, order))
-    return render(request, "alerts.html", csrf=page.csrf, items=found.rows)
+    named = lists.names_of(svc, found.rows, "subject", "acknowledged_by")
+    return render(request, "alerts.html", csrf=page.csrf, items=found.rows, names=named)
 
 
 @router.get("/alerts", response_class=HTMLResponse)

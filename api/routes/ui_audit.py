@@ -16,9 +16,10 @@ from api.deps import AppServices
 from api.event_data import stored_event
 from api.routes.ledger import latest_checkpoint
 from api.services import Services
+from api.ui.events import EVENT_LABELS
 from api.ui.pages import AdminPage, PageRoute
 from api.ui.templating import render
-from projections import audit_index
+from projections import audit_index, names
 from projections.base import stamp
 
 router = APIRouter(prefix="/ui", tags=["admin pages"], route_class=PageRoute)
@@ -53,12 +54,20 @@ def found_events(svc: Services, filters: dict[str, str], cursor: int | None) -> 
     return [
         dict(
             e,
-            pretty=json.dumps(e["context"], ensure_ascii=False),
-            details=json.dumps(e["data"], ensure_ascii=False),
+            aggregate_type=e["event_type"].split(".", 1)[0],
+            context=e["context"] or {},
+            pretty=json.dumps({"data": e["data"], "context": e["context"]}, indent=2, ensure_ascii=False),
         )
         for e in events
         if e is not None
     ]
+
+
+def event_names(svc: Services, events: list[dict[str, Any]]) -> dict[str, str]:
+    """Names of the events' objects and actors."""
+    actors = [str(e["context"].get("actor") or "").removeprefix("api-key:") for e in events]
+    ids = [*(e["aggregate_id"] for e in events), *actors]
+    return svc.reads.query(None, lambda tx: names.lookup(tx, ids))
 
 
 @router.get("/audit", response_class=HTMLResponse)
@@ -89,6 +98,8 @@ def audit_page(
         "audit.html",
         csrf=page.csrf,
         events=events,
+        names=event_names(svc, events),
+        event_types=sorted(EVENT_LABELS),
         values={**given, "ip": ip, "since": since, "until": until, "at": at},
         state=state,
         checkpoint=latest_checkpoint(svc),

@@ -9,11 +9,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from markupsafe import Markup
 
 from api import lists
 from api.deps import AppServices
-from api.ui.charts import bar_chart
+from api.ui.charts import Chart, bar_chart
 from api.ui.pages import AdminPage, PageRoute
 from api.ui.templating import gettext, render
 from domain.crash_report import MAX_APP_VERSION
@@ -26,7 +25,7 @@ PAGE_SIZE = 25
 NO_VERSION = "—"
 
 
-def version_chart(request: Request, versions: list[dict[str, Any]]) -> Markup:
+def version_chart(request: Request, versions: list[dict[str, Any]]) -> Chart:
     """Reports per version, the versions first reported last (at most ``CHART_VERSIONS``)."""
     shown = versions[-CHART_VERSIONS:]
     return bar_chart(
@@ -58,6 +57,7 @@ def crashes_page(
         versions=counted["versions"],
         chart=version_chart(request, counted["versions"]),
         items=found.rows,
+        names=lists.names_of(svc, found.rows, "account_id"),
         next_cursor=found.next_cursor,
         app_version=version,
     )
@@ -67,4 +67,5 @@ def crashes_page(
 def crash_page(request: Request, crash_id: UUID, page: AdminPage, svc: AppServices) -> Response:
     """One report: who sent it, versions, platform, the summary, traceback and log tail."""
     report = svc.ledger.crash_report(crash_id).summary()
-    return render(request, "crash.html", csrf=page.csrf, report=report)
+    named = lists.names_of(svc, [dict(report)], "account_id", "device_id")
+    return render(request, "crash.html", csrf=page.csrf, report=report, names=named)

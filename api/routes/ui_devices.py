@@ -16,7 +16,7 @@ from api.ui import fields
 from api.ui.pages import AdminPage, Page, PageRoute, confirm, done
 from api.ui.templating import gettext, render
 from domain.session import CloseReason
-from projections import devices, sessions
+from projections import devices, session_clients, sessions
 from projections.pages import Order
 
 router = APIRouter(prefix="/ui", tags=["admin pages"], route_class=PageRoute)
@@ -42,6 +42,7 @@ def devices_list(request: Request, page: Page, svc: Services, cursor: str | None
         items=found.rows,
         next_cursor=found.next_cursor,
         errors=page.errors,
+        names=lists.names_of(svc, found.rows, "account_id"),
     )
 
 
@@ -79,17 +80,27 @@ def sessions_page(
     chosen = kind if kind in ("web", "desktop") else ""
     f = sessions.SessionFilter(kind=chosen or None, open_only=True)
     found = lists.sessions_page(svc, f, Order("opened_at", limit=25, cursor=cursor))
+    ids = [str(row["id"]) for row in found.rows]
     return render(
-        request, "sessions.html", csrf=page.csrf, items=found.rows, next_cursor=found.next_cursor, kind=chosen
+        request,
+        "sessions.html",
+        csrf=page.csrf,
+        items=found.rows,
+        next_cursor=found.next_cursor,
+        kind=chosen,
+        names=lists.names_of(svc, found.rows, "account_id", "device_id"),
+        clients=svc.reads.query(None, lambda tx: session_clients.of_sessions(tx, ids)),
+        own_session=str(page.admin.session.id),
     )
 
 
 @router.post("/sessions/{session_id}/revoke", response_class=HTMLResponse)
 def revoke(request: Request, session_id: UUID, page: AdminPage, svc: AppServices) -> Response:
     """Closes a session (asks first)."""
-    svc.ledger.session(session_id)
+    found = svc.ledger.session(session_id)
     if not page.confirmed:
-        text = gettext(request, "Revoke session %(id)s? Its tokens or cookie stop working at once.")
-        return confirm(request, page, text % {"id": str(session_id)[:8]}, "/ui/sessions")
+        text = gettext(request, "Revoke this session of %(name)s? Its tokens or cookie stop working at once.")
+        name = svc.ledger.account(found.account_id).username
+        return confirm(request, page, text % {"name": name}, "/ui/sessions")
     svc.ledger.close_session(session_id, CloseReason.REVOKE, svc.clock(), page.admin.context(request))
     return done("/ui/sessions")

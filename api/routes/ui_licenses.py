@@ -3,6 +3,7 @@ suspend, reinstate, revoke (each asks first) or extend."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
 
@@ -30,17 +31,48 @@ ACTIONS = {
 }
 
 
-def license_list(request: Request, page: Page, svc: Services, status: str, cursor: str | None) -> Response:
-    found = lists.licenses_page(
-        svc, licenses.LicenseFilter(status=status or None), Order("issued_at", limit=25, cursor=cursor)
-    )
+NO_MATCH = "00000000-0000-0000-0000-000000000000"
+
+
+@dataclass(frozen=True)
+class Search:
+    """What the list shows: a status, a batch, and what was typed in the search box."""
+
+    status: str = ""
+    batch: str = ""
+    text: str = ""
+
+
+def chosen(svc: Services, search: Search) -> licenses.LicenseFilter:
+    """The filter of a search: a license id, a key (found by its digest, as clients find it) or a
+    username; something that is none of them matches nothing."""
+    text, license_id, account_id = search.text, None, None
+    if text:
+        try:
+            license_id = str(UUID(text))
+        except ValueError:
+            try:
+                found = svc.ledger.license_id_for_key(text)
+            except DomainError:
+                found = None
+            owner = None if found else svc.ledger.account_id_for(text)
+            license_id = str(found) if found else (None if owner else NO_MATCH)
+            account_id = str(owner) if owner else None
+    batch = search.batch if search.batch and not text else None
+    return licenses.LicenseFilter(search.status or None, account_id, batch, license_id)
+
+
+def license_list(request: Request, page: Page, svc: Services, search: Search, cursor: str | None) -> Response:
+    found = lists.licenses_page(svc, chosen(svc, search), Order("issued_at", limit=25, cursor=cursor))
     return render(
         request,
         "licenses.html",
         csrf=page.csrf,
         items=found.rows,
         next_cursor=found.next_cursor,
-        status=status,
+        status=search.status,
+        search=search,
+        names=lists.names_of(svc, found.rows, "account_id"),
         errors=page.errors,
         form=page.form,
     )
@@ -52,10 +84,13 @@ def licenses_page(
     page: AdminPage,
     svc: AppServices,
     status: Annotated[str, Query(max_length=10)] = "",
+    search: Annotated[str, Query(max_length=64, pattern=r"^[^\x00]*$")] = "",
+    batch: Annotated[str, Query(max_length=36)] = "",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    """Licenses by status, newest first, with the batch form and the actions."""
-    return license_list(request, page, svc, status if status in licenses.STATUSES else "", cursor)
+    """Licenses by status, batch, key, account or id, newest first, with the batch form and the actions."""
+    shown = Search(status if status in licenses.STATUSES else "", batch, search.strip())
+    return license_list(request, page, svc, shown, cursor)
 
 
 @router.post("/licenses", response_class=HTMLResponse)
@@ -77,7 +112,7 @@ def issue(request: Request, page: AdminPage, svc: AppServices) -> Response:
             return render(request, "issued.html", csrf=page.csrf, keys=written.value, days=days)
         except DomainError as error:
             page.errors["count"] = error.code
-    return license_list(request, page, svc, "", None)
+    return license_list(request, page, svc, Search(), None)
 
 
 @router.post("/licenses/keys.csv", response_class=HTMLResponse)
@@ -95,14 +130,22 @@ def extend(request: Request, license_id: UUID, page: AdminPage, svc: AppServices
         svc.ledger.extend_license(license_id, days, svc.clock(), page.admin.context(request))
         return done("/ui/licenses")
     svc.ledger.license(license_id)
-    return license_list(request, page, svc, "", None)
+    return license_list(request, page, svc, Search(), None)
+
+
+def license_name(svc: Services, license_id: UUID) -> str:
+    """How a confirmation names a license: its note, or the account holding it, or its id."""
+    found = svc.ledger.license(license_id)
+    if found.account_id is not None:
+        return svc.ledger.account(found.account_id).username
+    return found.note or str(license_id)
 
 
 def change(request: Request, license_id: UUID, action: str, page: Page, svc: Services) -> Response:
     """Suspends, reinstates or revokes a license once confirmed; asks first."""
     svc.ledger.license(license_id)
     if not page.confirmed:
-        message = gettext(request, ACTIONS[action]) % {"id": str(license_id)[:8]}
+        message = gettext(request, ACTIONS[action]) % {"id": license_name(svc, license_id)}
         return confirm(request, page, message, "/ui/licenses")
     command = {
         "suspend": svc.ledger.suspend_license,
@@ -113,7 +156,7 @@ def change(request: Request, license_id: UUID, action: str, page: Page, svc: Ser
         command(license_id, svc.clock(), page.admin.context(request, page.text("reason") or None))
     except DomainError as error:
         page.errors[str(license_id)] = error.code
-        return license_list(request, page, svc, "", None)
+        return license_list(request, page, svc, Search(), None)
     return done("/ui/licenses")
 
 

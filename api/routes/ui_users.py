@@ -131,12 +131,16 @@ def detail(svc: Services, account_id: UUID) -> dict[str, Any]:
     account = svc.ledger.account(account_id)
     key = str(account_id)
 
+    history = svc.ledger_log.history(account_id)
+    opened = lists.sessions_page(svc, sessions.SessionFilter(account_id=key), Order("opened_at")).rows
+    actors: list[dict[str, Any]] = [dict(h.event.get("context") or {}) for h in history]
     return {
         "account": account,
-        "history": svc.ledger_log.history(account_id),
+        "history": history,
         "licenses": lists.licenses_page(svc, licenses.LicenseFilter(account_id=key), Order("issued_at")).rows,
         "devices": lists.devices_page(svc, devices.DeviceFilter(account_id=key), Order("bound_at")).rows,
-        "sessions": lists.sessions_page(svc, sessions.SessionFilter(account_id=key), Order("opened_at")).rows,
+        "sessions": opened,
+        "names": lists.names_of(svc, [*actors, *opened], "actor", "device_id"),
     }
 
 

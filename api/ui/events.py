@@ -21,6 +21,8 @@ EVENT_LABELS = {
     "Account.SessionEnded": N_("Session ended"),
     "Account.LoginFailed": N_("Failed login"),
     "Account.LicenseExpired": N_("License time ran out"),
+    "Account.Erased": N_("Personal data erased"),
+    "DayKey.Destroyed": N_("Day key destroyed"),
     "License.Issued": N_("License issued"),
     "License.Activated": N_("License activated"),
     "License.Extended": N_("License extended"),
@@ -59,6 +61,9 @@ EVENT_LABELS = {
     "Release.Withdrawn": N_("Release withdrawn"),
     "Release.Republished": N_("Release published again"),
     "Download.Downloaded": N_("Download granted"),
+    "IndexEntry.Claimed": N_("Lookup entry claimed"),
+    "IndexEntry.Repointed": N_("Lookup entry repointed"),
+    "IdempotencyRecord.Recorded": N_("Repeatable request recorded"),
 }
 
 

@@ -59,6 +59,7 @@ CALLERS = ("anonymous", "bad_body", "user", "vip", "banned", "other", "missing",
 TABLE = """
 method path                                     auth    anonymous bad_body user vip banned other missing admin
 GET    /healthz                                 public  200       -        200  200 200    -     -       200
+GET    /                                        public  303       -        303  303 303    -     -       303
 GET    /readyz                                  public  200       -        200  200 200    -     -       200
 GET    /.well-known/jwks.json                   public  200       -        200  200 200    -     -       200
 GET    /.well-known/keyledger-keys.jws          public  200       -        200  200 200    -     -       200
@@ -147,6 +148,8 @@ POST   /ui/login                                public  200       -        200  
 POST   /ui/logout                               cookie  401       -        200  200 401    403   -       200
 GET    /ui/language                             public  200       -        200  200 200    -     -       200
 GET    /ui/                                     cookie  401       -        403  403 401    -     -       200
+GET    /ui/cards                                cookie  401       -        403  403 401    -     -       200
+GET    /ui/feed                                 cookie  401       -        403  403 401    -     -       200
 GET    /ui/users                                cookie  401       -        403  403 401    -     -       200
 POST   /ui/users                                cookie  401       -        403  403 401    403   -       200
 GET    /ui/users/export.csv                     cookie  401       -        403  403 401    -     -       200
@@ -397,11 +400,14 @@ TARGETS: dict[Route, dict[str, str]] = {
 # Required query parameters, valid for the world (its ledger has sealed at least one leaf).
 QUERIES: dict[Route, Callable[[World], dict[str, str]]] = {
     ("GET", "/ledger/proofs/inclusion"): lambda _w: {"index": "0", "tree_size": "1"},
+    ("GET", "/ui/feed"): lambda _w: {"position": "1"},
     ("GET", "/ledger/proofs/consistency"): lambda _w: {"first": "1", "second": "1"},
     ("GET", "/audit/aggregates/{aggregate_id}/state"): lambda w: {"at": w.api.clock().isoformat()},
     ("POST", "/admin/releases/upload"): lambda _w: {**RELEASE_FORM, "version": "3.0.0", "filename": "a.bin"},
 }
 STREAMS = {("GET", "/dashboard/stream")}
+# Routes whose answer is a redirect for everyone: the row records the redirect itself.
+REDIRECTS = {("GET", "/")}
 MISSING = {
     "account_id": str(uuid.uuid4()),
     "license_id": str(uuid.uuid4()),
@@ -492,7 +498,9 @@ def call(world: World, route: Route, caller: str) -> httpx2.Response:
         return world.api.client.request(
             method, path, params=query, headers=headers, follow_redirects=False, **sent
         )
-    return world.api.client.request(method, path, params=query, json=body, headers=headers)
+    return world.api.client.request(
+        method, path, params=query, json=body, headers=headers, follow_redirects=route not in REDIRECTS
+    )
 
 
 @pytest.fixture

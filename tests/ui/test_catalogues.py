@@ -68,7 +68,7 @@ def test_every_template_compiles(locale: str) -> None:
 
 def test_charts_escape_their_labels() -> None:
     """A chart is SVG with a title for screen readers; its texts are escaped."""
-    svg = bar_chart("<b>", ["<x>", "y"], [1, 3])
+    svg = bar_chart("<b>", ["<x>", "y"], [1, 3]).svg
     assert svg.startswith("<svg")
     assert "&lt;b&gt;" in svg
     assert "<x>" not in svg

@@ -77,7 +77,7 @@ def test_an_alert_is_acknowledged_from_the_page(ui: Api) -> None:
     alert = ui.ledger.digests.index_id("alert", f"fingerprint_churn|someone|{now.isoformat()}")
     csrf = login(ui)
     page = ui.client.post(f"/ui/alerts/{alert}/acknowledge", data={"csrf_token": csrf}, headers=HTML)
-    assert "fingerprint_churn" in page.text
+    assert "기기 지문이 계속 바뀜" in page.text  # the kind, translated
     assert f'action="/ui/alerts/{alert}/acknowledge"' not in page.text
 
 

@@ -1,33 +1,56 @@
 // Keyledger admin pages: live activity feed, confirmations and copy buttons. Pages work without it.
 "use strict";
 
-function feedEntry(entry, labels, locale) {
-  const item = document.createElement("li");
-  item.className = "fresh";
-  const time = document.createElement("time");
-  time.dateTime = entry.at;
-  time.textContent = new Intl.DateTimeFormat(locale, {dateStyle: "medium", timeStyle: "medium", timeZone: "UTC"})
-    .format(new Date(entry.at)) + " UTC";
-  const label = document.createElement("strong");
-  label.textContent = labels[entry.event_type] || entry.event_type;
-  const detail = document.createElement("span");
-  detail.className = "muted";
-  detail.textContent = `${entry.aggregate_type} ${entry.aggregate_id.slice(0, 8)} · ${(entry.actor || "—").slice(0, 8)}`;
-  item.append(time, " ", label, " ", detail);
-  return item;
+// Entries and cards come from the server as HTML (/ui/feed, /ui/cards): drawn by the same templates as
+// the page, so a live entry reads exactly like the entries the server drew.
+async function fetchHtml(url) {
+  const response = await fetch(url, {headers: {Accept: "text/html"}, credentials: "same-origin"});
+  if (!response.ok) throw new Error(String(response.status));
+  return document.createRange().createContextualFragment(await response.text());
+}
+
+function placeEntry(feed, item) {
+  const position = Number(item.dataset.position);
+  const after = [...feed.children].find((li) => Number(li.dataset.position || 0) < position);
+  feed.insertBefore(item, after || null);
+}
+
+let cardsTimer = null;
+
+function refreshCards() {
+  const cards = document.getElementById("cards");
+  if (!cards || cardsTimer) return;
+  cardsTimer = window.setTimeout(async () => {
+    cardsTimer = null;
+    try { cards.replaceChildren(await fetchHtml(cards.dataset.refresh)); } catch { /* keep the old cards */ }
+  }, 1000);
 }
 
 function startFeed(feed) {
-  const labels = JSON.parse(feed.dataset.labels || "{}");
-  const locale = document.documentElement.lang;
   const source = new EventSource(feed.dataset.stream);
-  source.addEventListener("activity", (message) => {
+  source.addEventListener("activity", async (message) => {
     const entry = JSON.parse(message.data);
-    feed.querySelector(".empty")?.remove();
-    feed.prepend(feedEntry(entry, labels, locale));
-    while (feed.children.length > 50) feed.lastElementChild.remove();
+    try {
+      const html = await fetchHtml(`${feed.dataset.entry}?position=${encodeURIComponent(entry.position)}`);
+      const item = html.querySelector("li");
+      if (!item || feed.querySelector(`li[data-position="${entry.position}"]`)) return;
+      item.classList.add("fresh");
+      feed.querySelector(".empty")?.remove();
+      placeEntry(feed, item);
+      while (feed.children.length > 50) feed.lastElementChild.remove();
+    } catch { return; }
+    refreshCards();
   });
   window.addEventListener("pagehide", () => source.close());
+}
+
+// The reader's time zone, sent once: the server shows times in it (and UTC on hover).
+function rememberTimeZone() {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!zone || !/^[A-Za-z0-9_+/-]{1,64}$/.test(zone)) return;
+  if (document.cookie.split("; ").includes(`keyledger_tz=${zone}`)) return;
+  const secure = window.location.protocol === "https:" ? "; Secure" : "";
+  document.cookie = `keyledger_tz=${zone}; Path=/ui; Max-Age=31536000; SameSite=Lax${secure}`;
 }
 
 function confirmBeforeSubmit(event) {
@@ -55,6 +78,7 @@ function copyOnClick(event) {
 
 document.addEventListener("submit", confirmBeforeSubmit);
 document.addEventListener("click", copyOnClick);
+rememberTimeZone();
 document.addEventListener("DOMContentLoaded", () => {
   const feed = document.getElementById("feed");
   if (feed && window.EventSource) startFeed(feed);
