@@ -4,6 +4,7 @@ clear errors for bad input (422 problem+json, 404, 403), and nothing of the pers
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +17,8 @@ from domain.context import AuditContext
 from domain.personal import ERASED
 from domain.roles import Role
 from tests.api.embedded import sqlite_api
-from tests.api.harness import COMPONENTS, PASSWORD, Api, web_session
+from projections import session_clients
+from tests.api.harness import COMPONENTS, PASSWORD, Api, services_of, web_session
 
 VICTIM, AGENT, NICK = "victim_zq7", "VictimAgent/7.7", "Victim laptop zq7"
 
@@ -147,3 +149,32 @@ class _Lines:
 
     def readline(self) -> str:
         return self.lines.pop(0) if self.lines else ""
+
+
+def test_erasure_forgets_the_browser_parsed_from_the_user_agent(api: Api) -> None:
+    """The session list's browser and system, parsed from a user agent, are gone after the erasure (the
+    in-place rebuild reads "[erased]", which names no browser)."""
+    api.create_account("root", Role.ADMIN)
+    admin = web_session(api, "root")
+    account = api.create_account(VICTIM)
+    body = {
+        "username": VICTIM,
+        "password": PASSWORD,
+        "fingerprint": {"components": COMPONENTS},
+        "client_version": "1.0.0",
+    }
+    chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36"
+    login = api.client.post("/auth/client/login", json=body, headers={"User-Agent": chrome})
+    session = login.json()["session_id"]
+    reads = services_of(api).reads
+
+    def parsed() -> tuple[str, str] | None:
+        return reads.query(None, lambda tx: session_clients.of_sessions(tx, [session])).get(session)
+
+    for _ in range(100):  # the in-process projection worker catches up within a few polls
+        if parsed() is not None:
+            break
+        time.sleep(0.05)
+    assert parsed() == ("Chrome 120", "Windows")
+    assert erase(api, account, admin).status_code == 200
+    assert parsed() in (None, ("", ""))
