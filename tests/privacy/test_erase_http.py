@@ -16,8 +16,8 @@ from bootstrap.cli import main
 from domain.context import AuditContext
 from domain.personal import ERASED
 from domain.roles import Role
-from tests.api.embedded import sqlite_api
 from projections import session_clients
+from tests.api.embedded import sqlite_api
 from tests.api.harness import COMPONENTS, PASSWORD, Api, services_of, web_session
 
 VICTIM, AGENT, NICK = "victim_zq7", "VictimAgent/7.7", "Victim laptop zq7"
