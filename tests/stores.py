@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from adapters.personal_keys import load_master_key
 from adapters.personal_seal import SealingMapper
@@ -30,6 +31,20 @@ def sqlite_env(directory: Path) -> dict[str, str]:
         "CREATE_TABLE": "y",
         **CACHE,
     }
+
+
+@contextmanager
+def environment_store(kind: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A store configured through the environment as the CLI reads it: ``data_dir``, and for ``kind``
+    "postgres" a fresh schema (dropped afterwards)."""
+    monkeypatch.setenv("KEYLEDGER_DATA_DIR", str(data_dir))
+    if kind == "sqlite":
+        monkeypatch.delenv("KEYLEDGER_DATABASE_URL", raising=False)
+        yield
+        return
+    with pg_schema() as schema:
+        monkeypatch.setenv("KEYLEDGER_DATABASE_URL", f"{PG_DSN}?schema={schema}")
+        yield
 
 
 @contextmanager

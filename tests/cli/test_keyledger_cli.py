@@ -14,21 +14,15 @@ from bootstrap.cli import ledger_for_cli, main
 from bootstrap.settings import Settings
 from domain import license_keys
 from domain.context import AuditContext
-from tests.stores import PG_DSN, pg_schema
+from tests.stores import environment_store
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A data dir (and, for PostgreSQL, a fresh schema) configured through the environment."""
-    monkeypatch.setenv("KEYLEDGER_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("KEYLEDGER_ARGON2_MEMORY_KIB", "8192")
     monkeypatch.setenv("KEYLEDGER_ARGON2_TIME_COST", "1")
-    if request.param == "sqlite":
-        monkeypatch.delenv("KEYLEDGER_DATABASE_URL", raising=False)
-        yield request.param
-        return
-    with pg_schema() as schema:
-        monkeypatch.setenv("KEYLEDGER_DATABASE_URL", f"{PG_DSN}?schema={schema}")
+    with environment_store(request.param, tmp_path / "data", monkeypatch):
         yield request.param
 
 

@@ -18,7 +18,7 @@ from bootstrap.keys import notary as load_notary
 from bootstrap.settings import Settings
 from bootstrap.workers import WORKER_NAMES
 from tests.ledger_proofs.sealing import populate
-from tests.stores import PG_DSN, pg_schema
+from tests.stores import environment_store
 from workers.sealer import Sealer
 
 
@@ -27,14 +27,8 @@ def settings(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Settings]:
     """Settings through the environment: a data dir, and for PostgreSQL a fresh schema."""
-    monkeypatch.setenv("KEYLEDGER_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("KEYLEDGER_LEDGER_ORIGIN", "cli.test.example/log")
-    if request.param == "sqlite":
-        monkeypatch.delenv("KEYLEDGER_DATABASE_URL", raising=False)
-        yield Settings()
-        return
-    with pg_schema() as schema:
-        monkeypatch.setenv("KEYLEDGER_DATABASE_URL", f"{PG_DSN}?schema={schema}")
+    with environment_store(request.param, tmp_path / "data", monkeypatch):
         yield Settings()
 
 

@@ -29,18 +29,24 @@ def api(tmp_path: Path, now: datetime) -> Iterator[Api]:
         yield made
 
 
-def victim(api: Api) -> str:
-    """An account whose desktop client logged in with its own user agent and device name."""
-    account = api.create_account(VICTIM)
+def client_login(api: Api, user_agent: str, **extra: str) -> Any:
+    """The victim's desktop client logs in with ``user_agent``; returns the login's answer."""
     body = {
         "username": VICTIM,
         "password": PASSWORD,
         "fingerprint": {"components": COMPONENTS},
         "client_version": "1.0.0",
-        "nickname": NICK,
+        **extra,
     }
-    login = api.client.post("/auth/client/login", json=body, headers={"User-Agent": AGENT})
+    login = api.client.post("/auth/client/login", json=body, headers={"User-Agent": user_agent})
     assert login.status_code == 200, login.text
+    return login.json()
+
+
+def victim(api: Api) -> str:
+    """An account whose desktop client logged in with its own user agent and device name."""
+    account = api.create_account(VICTIM)
+    client_login(api, AGENT, nickname=NICK)
     return account
 
 
@@ -157,15 +163,8 @@ def test_erasure_forgets_the_browser_parsed_from_the_user_agent(api: Api) -> Non
     api.create_account("root", Role.ADMIN)
     admin = web_session(api, "root")
     account = api.create_account(VICTIM)
-    body = {
-        "username": VICTIM,
-        "password": PASSWORD,
-        "fingerprint": {"components": COMPONENTS},
-        "client_version": "1.0.0",
-    }
     chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36"
-    login = api.client.post("/auth/client/login", json=body, headers={"User-Agent": chrome})
-    session = login.json()["session_id"]
+    session = client_login(api, chrome)["session_id"]
     reads = services_of(api).reads
 
     def parsed() -> tuple[str, str] | None:

@@ -19,20 +19,14 @@ from bootstrap.settings import Settings
 from bootstrap.stores import build_ledger
 from domain.context import AuditContext
 from domain.roles import Role
-from tests.stores import PG_DSN, pg_schema
+from tests.stores import PG_DSN, environment_store
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def settings(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Settings]:
-    monkeypatch.setenv("KEYLEDGER_DATA_DIR", str(tmp_path / "data"))
-    if request.param == "sqlite":
-        monkeypatch.delenv("KEYLEDGER_DATABASE_URL", raising=False)
-        yield Settings()
-        return
-    with pg_schema() as schema:
-        monkeypatch.setenv("KEYLEDGER_DATABASE_URL", f"{PG_DSN}?schema={schema}")
+    with environment_store(request.param, tmp_path / "data", monkeypatch):
         yield Settings()
 
 

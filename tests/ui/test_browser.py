@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import sync_playwright
 
 from bootstrap.app import build_services, create_app
 from bootstrap.settings import Settings
@@ -24,19 +23,9 @@ from tests.api.harness import PASSWORD
 from tests.api.test_http_e2e import serving
 from tests.fakes import FastHasher, SeededEntropy
 from tests.stores import TEST_KEY, sqlite_env
+from tests.ui.chromium import ARTIFACTS, needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parent / "artifacts"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+pytestmark = needs_chromium
 WORDS = {
     "ko": {"banned": "계정 차단", "login": "로그인", "create": "사용자 만들기", "issue": "키 발급"},
     "en": {"banned": "Account banned", "login": "Log in", "create": "Create user", "issue": "Issue keys"},
@@ -79,14 +68,6 @@ def context(browser: Any, base_url: str) -> Iterator[Any]:
         yield opened
     finally:
         opened.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
 
 
 def accessible(page: Any) -> None:

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import sync_playwright
 
 from bootstrap.app import build_services, create_app
 from bootstrap.settings import Settings
@@ -22,10 +21,10 @@ from tests.api.harness import PASSWORD
 from tests.api.test_http_e2e import serving
 from tests.fakes import FastHasher, SeededEntropy
 from tests.stores import TEST_KEY, sqlite_env
+from tests.ui.chromium import ARTIFACTS, needs_chromium
 from tests.ui.seed import seed
-from tests.ui.test_browser import ARGS, ARTIFACTS, CHROMIUM
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+pytestmark = needs_chromium
 PAGES = (
     "/ui/login",
     "LOGIN",  # logs in: the pages below are the admin's
@@ -97,14 +96,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             yield url
     finally:
         ledger.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
 
 
 def login_page(browser: Any, site: str, lang: str, width: str) -> Any:

@@ -1,0 +1,5 @@
+"""Fixtures shared by the browser suites."""
+
+from tests.ui.chromium import browser
+
+__all__ = ["browser"]
