@@ -4,7 +4,7 @@ and time; the state of any aggregate as of a time; the latest signed checkpoint 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime, tzinfo
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -19,6 +19,7 @@ from api.services import Services
 from api.ui.events import EVENT_LABELS
 from api.ui.pages import AdminPage, PageRoute
 from api.ui.templating import render
+from api.ui.times import TZ_COOKIE, zone_of
 from projections import audit_index, names
 from projections.base import stamp
 
@@ -27,12 +28,14 @@ FILTER = Annotated[str, Query(max_length=80, pattern=r"^[^\x00]*$")]
 PAGE_SIZE = 50
 
 
-def when(raw: str) -> datetime | None:
+def when(raw: str, zone: tzinfo) -> datetime | None:
+    """A form's time: a browser's ``datetime-local`` value is a wall-clock time in the reader's zone (the
+    one the pages show times in); a value with an explicit offset means what it says."""
     try:
         found = datetime.fromisoformat(raw) if raw else None
     except ValueError:
         return None
-    return found.replace(tzinfo=UTC) if found and not found.tzinfo else found
+    return found.replace(tzinfo=zone) if found and not found.tzinfo else found
 
 
 def state_as_of(svc: Services, aggregate: str, at: datetime | None) -> str | None:
@@ -85,14 +88,15 @@ def audit_page(
     cursor: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
 ) -> Response:
     """Events (oldest first) with their context, the state-as-of form and the latest checkpoint."""
+    zone = zone_of(request.cookies.get(TZ_COOKIE))
     given = {"actor": actor, "event_type": event_type, "aggregate_id": aggregate_id, "client_ip": ip}
     filters = {k: v for k, v in given.items() if v}
     for name, raw in (("since", since), ("until", until)):
-        moment = when(raw)
+        moment = when(raw, zone)
         if moment:
             filters[name] = str(stamp(moment))
     events = found_events(svc, filters, cursor)
-    state = state_as_of(svc, aggregate_id, when(at)) if aggregate_id and at else None
+    state = state_as_of(svc, aggregate_id, when(at, zone)) if aggregate_id and at else None
     return render(
         request,
         "audit.html",
@@ -102,6 +106,7 @@ def audit_page(
         event_types=sorted(EVENT_LABELS),
         values={**given, "ip": ip, "since": since, "until": until, "at": at},
         state=state,
+        zone_name=str(zone),
         checkpoint=latest_checkpoint(svc),
         verifier_key=svc.ledger_log.verifier_key(),
         next_cursor=events[-1]["position"] if len(events) == PAGE_SIZE else None,

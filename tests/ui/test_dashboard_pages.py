@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -126,3 +127,22 @@ def test_times_follow_the_zone_cookie(ui: Api) -> None:
     page = ui.client.get("/ui/users", headers=HTML).text
     assert "(Mars/Olympus)" not in page
     assert re.search(r'<time datetime="[^"]+" title="[^"(]+ UTC">', page)
+
+
+def test_audit_time_filters_are_read_in_the_readers_zone(ui: Api, now: datetime) -> None:
+    """A From/To/As-of time typed in the form is the reader's wall-clock time (Asia/Seoul is UTC+9), and the
+    form says which zone it means."""
+    login(ui)
+    mina = ui.create_account("mina")
+    settled(ui)
+    ui.client.cookies.set("keyledger_tz", "Asia/Seoul")
+    seoul = now.astimezone(ZoneInfo("Asia/Seoul")).replace(tzinfo=None)
+
+    def shown(since: datetime) -> bool:
+        params = {"aggregate_id": mina, "since": since.isoformat(timespec="minutes")}
+        page = ui.client.get("/ui/audit", params=params, headers=HTML).text
+        assert "시작 (Asia/Seoul)" in page
+        return "계정 등록" in page.split('id="audit-events"')[1]
+
+    assert shown(seoul - timedelta(minutes=1))
+    assert not shown(seoul + timedelta(minutes=1))
