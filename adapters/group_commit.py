@@ -25,10 +25,11 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder, PostgresDatastore
-from psycopg import Cursor
-from psycopg.rows import DictRow
+from eventsourcing.utils import retry
+from psycopg import Connection, Cursor
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Identifier
 
 log = logging.getLogger("keyledger.group_commit")
@@ -75,6 +76,47 @@ class GroupCommitRecorder(PostgresApplicationRecorder):
             table=Identifier(self.events_table_name),
             id_type=Identifier(self.datastore.originator_id_type),
         )
+
+        self._selects: dict[tuple[bool, bool, bool, bool], bytes] = {}
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_events(
+        self,
+        originator_id: Any,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        """The library's ``select_events`` (same rows, same retries) with its statement composed once per
+        shape and rows read as tuples: an aggregate read on every command spent a quarter of its CPU
+        composing and converting the query and building dictionaries."""
+        shape = (gt is not None, lte is not None, desc, limit is not None)
+        params = [originator_id, *(value for value in (gt, lte, limit) if value is not None)]
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            statement = self._selects.get(shape) or self._select_statement(shape, conn)
+            curs.execute(statement, params, prepare=True)
+            return [
+                StoredEvent(originator_id=r[0], originator_version=r[1], topic=r[2], state=bytes(r[3]))
+                for r in curs.fetchall()
+            ]
+
+    def _select_statement(self, shape: tuple[bool, bool, bool, bool], conn: Connection[Any]) -> bytes:
+        gt, lte, desc, limit = shape
+        statement = SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "
+            "WHERE originator_id = %s"
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+        if gt:
+            statement += SQL(" AND originator_version > %s")
+        if lte:
+            statement += SQL(" AND originator_version <= %s")
+        statement += SQL(" ORDER BY originator_version DESC" if desc else " ORDER BY originator_version ASC")
+        if limit:
+            statement += SQL(" LIMIT %s")
+        rendered = self._selects[shape] = statement.as_bytes(conn)
+        return rendered
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         if kwargs.get("tracking") is not None or self.datastore.enable_db_functions:

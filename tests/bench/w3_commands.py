@@ -27,14 +27,12 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from domain.digests import Digests
 from domain.ledger.service import Ledger
 from tests.bench import harness, measures, report
 from tests.bench.command_mix import COMMANDS_PER_ACCOUNT, EVENTS_PER_ACCOUNT, MIX, run_mix
 from tests.bench.harness import Sample
 from tests.bench.raw_inserts import PostgresInserts, SqliteInserts, postgres_settings, sqlite_pragmas
-from tests.fakes import FastHasher
-from tests.stores import PG_DSN, TEST_KEY, pg_env, pg_schema, sqlite_env
+from tests.stores import PG_DSN, pg_env, pg_schema, sealing_ledger, sqlite_env
 
 NAME = "w3"
 ROUNDS = harness.smoke(9, 1)
@@ -92,15 +90,15 @@ class Stores:
 
 
 def open_stores(directory: Path, schema: str, library_schema: str) -> Stores:
-    """The ledgers (real entropy, fake hasher) and both raw baselines, on fresh storage."""
-    digests, hasher = Digests(TEST_KEY), FastHasher()
+    """The ledgers as ``bootstrap`` builds them (personal fields sealed; real entropy, fake hasher) and
+    both raw baselines, on fresh storage."""
     library_env = pg_env(library_schema, pool_size=WRITERS_PER_POOL, group_commit=False)
     return Stores(
         directory,
         schema,
-        Ledger(sqlite_env(directory), digests=digests, hasher=hasher),
-        Ledger(pg_env(schema, pool_size=WRITERS_PER_POOL), digests=digests, hasher=hasher),
-        Ledger(library_env, digests=digests, hasher=hasher),
+        sealing_ledger(sqlite_env(directory), directory),
+        sealing_ledger(pg_env(schema, pool_size=WRITERS_PER_POOL), directory),
+        sealing_ledger(library_env, directory),
         SqliteInserts(directory / "raw.sqlite3"),
         PostgresInserts(PG_DSN, schema),
     )
