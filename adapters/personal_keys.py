@@ -108,38 +108,38 @@ class PersonalKeys:
         cached = self._cache.get(key_id)
         if cached is not None and time.monotonic() - cached.at < CACHE_S:
             return cached.key
-        key = self._fetch(key_id)
-        if key is None and not self._destroyed(key_id):
-            if not create:
-                raise PersonalKeyError(
-                    f"no personal-data key {key_id}: is the key table from another backup?"
-                )
-            key = self._create(key_id)
+        found = self._row(key_id)
+        if found is None and create:
+            found = self._create(key_id)
+        elif found is None:
+            raise PersonalKeyError(f"no personal-data key {key_id}: is the key table from another backup?")
+        key = None if found[0] is None else self._unwrap(key_id, found[0])
         self._cache[key_id] = _Cached(key, time.monotonic())
         return key
 
-    def _fetch(self, key_id: str) -> bytes | None:
+    def _row(self, key_id: str) -> tuple[bytes | None, str | None] | None:
+        """The wrapped key and when it was destroyed; None when the table has no row for ``key_id``."""
         with self.db.read() as tx:
-            row = tx.one(f"SELECT wrapped FROM {KEYS} WHERE key_id = ?", [key_id])
-        if row is None or row[0] is None:
+            row = tx.one(f"SELECT wrapped, destroyed_at FROM {KEYS} WHERE key_id = ?", [key_id])
+        if row is None:
             return None
-        return self._unwrap(key_id, bytes(row[0]))
+        return (None if row[0] is None else bytes(row[0])), row[1]
 
-    def _destroyed(self, key_id: str) -> bool:
-        with self.db.read() as tx:
-            row = tx.one(f"SELECT destroyed_at FROM {KEYS} WHERE key_id = ?", [key_id])
-        return row is not None and row[0] is not None
-
-    def _create(self, key_id: str) -> bytes | None:
+    def _create(self, key_id: str) -> tuple[bytes | None, str | None]:
         key, nonce = AESGCM.generate_key(256), os.urandom(12)
         wrapped = nonce + self._master.encrypt(nonce, key, WRAP_LABEL + key_id.encode())
         with self.db.write() as tx:
-            tx.execute(
+            created = tx.one(
                 f"INSERT INTO {KEYS} (key_id, wrapped, created_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (key_id) DO NOTHING",
+                "ON CONFLICT (key_id) DO NOTHING RETURNING key_id",
                 [key_id, wrapped, datetime.now(UTC).isoformat()],
             )
-        return self._fetch(key_id)  # another process may have created it first
+        if created is not None:
+            return wrapped, None
+        found = self._row(key_id)  # another process created it (or destroyed it) first
+        if found is None:
+            raise PersonalKeyError(f"the personal-data key {key_id} vanished while it was created")
+        return found
 
     def _unwrap(self, key_id: str, wrapped: bytes) -> bytes:
         try:

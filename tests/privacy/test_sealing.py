@@ -22,7 +22,7 @@ from domain import personal
 from domain.context import AuditContext
 from domain.ledger.service import Ledger
 from domain.roles import Role
-from tests.stores import sealing_ledger, sqlite_env
+from tests.stores import pg_env, pg_schema, sealing_ledger, sqlite_env
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 CTX = AuditContext("test", "req", "203.0.113.50", "SealTest/1.0")
@@ -121,3 +121,24 @@ def test_the_mapper_is_the_eventsourcing_mapper_hook(ledger: Ledger) -> None:
     """The sealing mapper is what the application's event store and notification log use."""
     assert isinstance(ledger.mapper, SealingMapper)
     assert ledger.events.mapper is ledger.mapper
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_a_key_created_by_two_processes_at_once_is_one_key(kind: str, tmp_path: Path) -> None:
+    """Two processes creating the same subject's key both end with the one the table kept; a destroyed
+    key is never created again."""
+    with contextlib.ExitStack() as stack:
+        env = sqlite_env(tmp_path)
+        if kind == "postgres":
+            env = pg_env(stack.enter_context(pg_schema()))
+        one = sealing_ledger(env, tmp_path / "data")
+        stack.callback(one.close)
+        other = sealing_ledger({**env, "CREATE_TABLE": "n"}, tmp_path / "data")
+        stack.callback(other.close)
+        first, second = personal_seal(one).keys, personal_seal(other).keys
+        created = first._create("account:race")  # the other process won the insert
+        assert second.data_key("account:race", create=True) == first.data_key("account:race", create=True)
+        assert created[0] is not None
+        assert second._create("account:race") == created  # lost the insert: answers with the kept key
+        first.destroy("day:2026-01-01", NOW)
+        assert second.data_key("day:2026-01-01", create=True) is None
