@@ -58,6 +58,6 @@ def erase(account_id: UUID, body: Erase, admin: CurrentAdmin, request: Request, 
 def export(account_id: UUID, admin: CurrentAdmin, request: Request, svc: AppServices) -> SubjectExport:
     """Every personal value the ledger holds of the account, opened (a data-subject access request). An
     admin's web session, or an API key with the scope `personal-data:read` (`users:read` is not enough).
-    Each export is recorded first, as `Account.PersonalDataExported` with the caller as its actor; an erased
-    account's export reads `[erased]` and is recorded too."""
+    Each export is recorded before it is returned, as `Account.PersonalDataExported` with the caller as
+    its actor; an erased account's export reads `[erased]` and is recorded too."""
     return SubjectExport(**personal_data(svc).export(account_id, svc.clock(), admin.context(request)))

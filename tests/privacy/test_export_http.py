@@ -130,7 +130,8 @@ def test_an_erased_account_is_exported_as_erased_and_recorded(api: Api) -> None:
 def test_the_cli_export_is_recorded_with_the_command_line_as_actor(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`keyledger admin export-subject` prints the export and records it, actor ``cli:<user>``."""
+    """`keyledger admin export-subject` prints the export and records it, actor ``cli:<user>``; the CLI
+    makes keys with the export's scope."""
     monkeypatch.setenv("KEYLEDGER_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("KEYLEDGER_DATABASE_URL", raising=False)
     assert main(["db", "upgrade"]) == 0
@@ -146,3 +147,5 @@ def test_the_cli_export_is_recorded_with_the_command_line_as_actor(
         ledger.close()
     assert str(event.context["actor"]).startswith("cli:")
     assert event.event_count == 1
+    assert main(["admin", "create-api-key", "--name", "dsar", "--scope", "personal-data:read"]) == 0
+    assert capsys.readouterr().out.startswith("kl_live_")
