@@ -16,6 +16,7 @@ class PersonalData(Protocol):
         rebuilds the read models; returns the position written (None if the account was erased before)."""
         ...
 
-    def export(self, account_id: UUID) -> dict[str, Any]:
-        """Every personal value the ledger holds of the account, opened (an Art. 15 access request)."""
+    def export(self, account_id: UUID, now: datetime, ctx: AuditContext) -> dict[str, Any]:
+        """Every personal value the ledger holds of the account, opened (an Art. 15 access request), after
+        recording ``Account.PersonalDataExported`` with ``ctx``'s actor (its position is ``position``)."""
         ...

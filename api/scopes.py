@@ -20,8 +20,12 @@ RESOURCES = (
     ("/ledger/export", "audit"),
     ("/dashboard", "dashboard"),
 )
-# Routes whose scope is not their prefix's: granting license time is a licensing act.
-OVERRIDES = {("POST", "/admin/users/{account_id}/grants"): Scope.LICENSES_WRITE}
+# Routes whose scope is not their prefix's: granting license time is a licensing act; the access export
+# opens every personal value of a person, which a key that lists users must not be able to do in bulk.
+OVERRIDES = {
+    ("POST", "/admin/users/{account_id}/grants"): Scope.LICENSES_WRITE,
+    ("GET", "/admin/users/{account_id}/personal-data"): Scope.PERSONAL_DATA_READ,
+}
 
 
 def scope_for(method: str, route: str) -> Scope | None:

@@ -36,6 +36,7 @@ from bootstrap.stores import (
     watch_changes,
 )
 from bootstrap.workers import WORKER_NAMES, build_background
+from domain.api_key import Scope
 from domain.context import AuditContext
 from domain.errors import DomainError
 from domain.ledger.service import Ledger
@@ -256,7 +257,8 @@ def parser() -> argparse.ArgumentParser:
     issue.set_defaults(run=issue_licenses)
     key = admin.add_parser("create-api-key", help="create an API key; prints its token (shown once)")
     key.add_argument("--name", required=True)
-    key.add_argument("--scope", action="append", required=True, help="e.g. licenses:write (repeatable)")
+    scopes = ", ".join(Scope)  # personal-data:read (the access export) is apart from users:read
+    key.add_argument("--scope", action="append", required=True, help=f"repeatable; one of: {scopes}")
     key.add_argument("--expires-at", default=None, help="ISO 8601 time (UTC if no offset); default never")
     key.set_defaults(run=create_api_key)
     add_release_commands(admin, keys, with_ledger)

@@ -70,8 +70,18 @@ class PersonalDataService:
         if isinstance(self.store, PostgresReadStore):
             self.store.vacuum([table for projection in catalogue.ALL for table in projection.tables])
 
-    def export(self, account_id: UUID) -> dict[str, Any]:
+    def export(self, account_id: UUID, now: datetime, ctx: AuditContext) -> dict[str, Any]:
+        """The account's personal values, opened; recorded (``Account.PersonalDataExported``, ``ctx``'s
+        actor) before they are returned, so no export leaves no trace. An erased account's export reads
+        ``[erased]`` and is recorded too."""
         account = self.ledger.account(account_id)
+        found = self._personal_events(account_id)
+        position = self.ledger.record_personal_data_export(account_id, len(found), now, ctx).position
+        log.info("exported the personal data of account %s for %s", account_id, ctx.actor)
+        erased = account.erased
+        return {"account_id": str(account_id), "erased": erased, "events": found, "position": position}
+
+    def _personal_events(self, account_id: UUID) -> list[dict[str, Any]]:
         key_id = personal.Subject(account=account_id).key_id
         found: list[dict[str, Any]] = []
         after = 0
@@ -81,7 +91,7 @@ class PersonalDataService:
             for n in notifications:
                 found += self._personal_values(n, key_id)
             after = notifications[-1].id
-        return {"account_id": str(account_id), "erased": account.erased, "events": found}
+        return found
 
     def _personal_values(self, stored: Any, key_id: str) -> list[dict[str, Any]]:
         event = self.mapper.to_domain_event(stored)

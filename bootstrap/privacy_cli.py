@@ -56,9 +56,9 @@ def erase_account(
 
 
 def export_subject(
-    args: argparse.Namespace, _: Settings, service: PersonalDataService, __: AuditContext
+    args: argparse.Namespace, _: Settings, service: PersonalDataService, ctx: AuditContext
 ) -> int:
-    found: dict[str, Any] = service.export(account_id(args.id))
+    found: dict[str, Any] = service.export(account_id(args.id), datetime.now(UTC), ctx)
     print(json.dumps(found, indent=2, ensure_ascii=False))
     return 0
 
@@ -75,7 +75,9 @@ def add_commands(admin: Any, with_ledger: Callable[[LedgerCommand], Any]) -> Non
     erase.add_argument("id", help="the account id")
     erase.add_argument("--reason", required=True, help="why (kept in the Account.Erased event)")
     erase.set_defaults(run=with_ledger(with_service(erase_account)))
-    export = admin.add_parser("export-subject", help="print an account's personal data (JSON)")
+    export = admin.add_parser(
+        "export-subject", help="print an account's personal data (JSON); the export is recorded in the ledger"
+    )
     export.add_argument("id", help="the account id")
     export.set_defaults(run=with_ledger(with_service(export_subject)))
     admin.add_parser(

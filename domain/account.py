@@ -85,6 +85,10 @@ class Account(Aggregate):
     class Erased(Aggregate.Event):
         context: ContextData
 
+    class PersonalDataExported(Aggregate.Event):
+        event_count: int
+        context: ContextData
+
     @event(Registered)
     def __init__(
         self, username: str, password_hash: str, role: str, device_limit: int, context: ContextData
@@ -174,6 +178,13 @@ class Account(Aggregate):
         closed = list(self.open_session_ids)
         self._erased(context=ctx.without_personal_data().as_event_data(), timestamp=now)
         return closed
+
+    def record_export(self, event_count: int, now: datetime, ctx: AuditContext) -> None:
+        """Records that ``ctx``'s actor read the account's personal data out (an Art. 15 access export of
+        ``event_count`` events); an erased account's export (all ``[erased]``) is recorded too."""
+        if event_count < 0:
+            raise InvalidInput("event_count", "cannot be negative")
+        self._personal_data_exported(event_count=event_count, context=ctx.as_event_data(), timestamp=now)
 
     def unban(self, now: datetime, ctx: AuditContext) -> None:
         if self.erased:
@@ -271,6 +282,10 @@ class Account(Aggregate):
     def _erased(self, context: ContextData, timestamp: datetime) -> None:
         self.erased, self.banned, self.banned_until, self.open_session_ids = True, True, None, []
         self.username = ERASED
+
+    @event(PersonalDataExported)
+    def _personal_data_exported(self, event_count: int, context: ContextData, timestamp: datetime) -> None:
+        pass
 
     @event(Unbanned)
     def _unbanned(self, context: ContextData, timestamp: datetime) -> None:

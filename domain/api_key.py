@@ -22,6 +22,7 @@ TOKEN_PREFIX = "kl_live_"  # noqa: S105 -- the prefix that tells a key from a JW
 class Scope(StrEnum):
     USERS_READ = "users:read"
     USERS_WRITE = "users:write"
+    PERSONAL_DATA_READ = "personal-data:read"  # the Art. 15 export: every personal value, opened
     LICENSES_READ = "licenses:read"
     LICENSES_WRITE = "licenses:write"
     DEVICES_READ = "devices:read"

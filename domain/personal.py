@@ -36,6 +36,11 @@ LINKED_PREFIXES = ("domain.device:Device.", "domain.session:Session.")
 DAY_PREFIXES = ("domain.ip_address:IpAddress.", "domain.alert:Alert.")
 ACCOUNT_PREFIX = "domain.account:Account."
 ERASURE_TOPIC = "domain.account:Account.Erased"
+EXPORT_TOPIC = "domain.account:Account.PersonalDataExported"
+# Account events recorded by someone acting *on* the account: their audit context (the actor's address, user
+# agent, reason) is the actor's personal data, not the account's, so it is sealed under the actor's key
+# (or the day's), survives the account's erasure and stays out of the account's own access export.
+ACTOR_KEYED_TOPICS = frozenset({ERASURE_TOPIC, EXPORT_TOPIC})
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,7 @@ def owner(
     topic: str, originator_id: UUID, state: Mapping[str, Any], links: Mapping[UUID, UUID]
 ) -> UUID | None:
     """The account an event is about, if any."""
-    if topic.startswith(ACCOUNT_PREFIX) and topic != ERASURE_TOPIC:
+    if topic.startswith(ACCOUNT_PREFIX) and topic not in ACTOR_KEYED_TOPICS:
         return originator_id
     if topic.startswith(DAY_PREFIXES):
         return None

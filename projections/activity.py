@@ -32,6 +32,7 @@ SUMMARIES = {
     "Account.SessionEnded": "session ended ({reason})",
     "Account.LoginFailed": "failed login",
     "Account.LicenseExpired": "license time ran out",
+    "Account.PersonalDataExported": "personal data exported ({event_count} events)",
     "License.Issued": "license issued: {days} days, tier {tier}",
     "License.Activated": "license activated by {account_id}",
     "License.Extended": "license extended by {days} days",

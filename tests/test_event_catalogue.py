@@ -41,6 +41,7 @@ PINNED_EVENT_TOPICS = {
     "domain.account:Account.LoginFailed",
     "domain.account:Account.LicenseExpired",
     "domain.account:Account.Erased",
+    "domain.account:Account.PersonalDataExported",
     "domain.day_key:DayKey.Destroyed",
     "domain.license:License.Issued",
     "domain.license:License.Activated",

@@ -29,6 +29,9 @@ class SubjectExport(BaseModel):
     account_id: str
     erased: bool
     events: list[dict[str, Any]]
+    position: int | None = Field(
+        description="where the Account.PersonalDataExported event that records this export was written"
+    )
 
 
 def personal_data(svc: Services) -> PersonalData:
@@ -52,6 +55,9 @@ def erase(account_id: UUID, body: Erase, admin: CurrentAdmin, request: Request, 
 @router.get(
     "/{account_id}/personal-data", response_model=SubjectExport, responses=responses(401, 403, 404, 422, 503)
 )
-def export(account_id: UUID, admin: CurrentAdmin, svc: AppServices) -> SubjectExport:
-    """Every personal value the ledger holds of the account, opened (a data-subject access request)."""
-    return SubjectExport(**personal_data(svc).export(account_id))
+def export(account_id: UUID, admin: CurrentAdmin, request: Request, svc: AppServices) -> SubjectExport:
+    """Every personal value the ledger holds of the account, opened (a data-subject access request). An
+    admin's web session, or an API key with the scope `personal-data:read` (`users:read` is not enough).
+    Each export is recorded before it is returned, as `Account.PersonalDataExported` with the caller as
+    its actor; an erased account's export reads `[erased]` and is recorded too."""
+    return SubjectExport(**personal_data(svc).export(account_id, svc.clock(), admin.context(request)))

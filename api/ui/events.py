@@ -22,6 +22,7 @@ EVENT_LABELS = {
     "Account.LoginFailed": N_("Failed login"),
     "Account.LicenseExpired": N_("License time ran out"),
     "Account.Erased": N_("Personal data erased"),
+    "Account.PersonalDataExported": N_("Personal data exported"),
     "DayKey.Destroyed": N_("Day key destroyed"),
     "License.Issued": N_("License issued"),
     "License.Activated": N_("License activated"),

@@ -56,7 +56,8 @@ def erase(api: Api, account: str, headers: dict[str, str], **body: Any) -> Any:
 
 
 def test_erasure_over_http(api: Api, caplog: pytest.LogCaptureFixture) -> None:
-    """Bad confirmation 422, unknown id 404, a key without users:write 403; then the erasure, after which
+    """Bad confirmation 422, unknown id 404, a key without users:write 403 (and, without
+    personal-data:read, 403 on the export); then the erasure, after which
     no page, list, export or log shows the person, and the account cannot log in."""
     caplog.set_level(logging.DEBUG)
     api.create_account("root", Role.ADMIN)
@@ -73,7 +74,8 @@ def test_erasure_over_http(api: Api, caplog: pytest.LogCaptureFixture) -> None:
     assert wrong.json()["code"] == "invalid_input"
     assert erase(api, "00000000-0000-4000-8000-000000000000", admin).status_code == 404
     assert erase(api, account, reader).status_code == 403
-    exported = api.client.get(f"/admin/users/{account}/personal-data", headers=reader)
+    assert api.client.get(f"/admin/users/{account}/personal-data", headers=reader).status_code == 403
+    exported = api.client.get(f"/admin/users/{account}/personal-data", headers=admin)
     assert exported.status_code == 200
     assert VICTIM in exported.text
     assert AGENT in exported.text

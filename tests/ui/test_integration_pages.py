@@ -3,6 +3,7 @@ lists its deliveries, alerts are acknowledged, and license time is granted from 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -43,6 +44,21 @@ def test_an_api_key_token_is_shown_once(ui: Api) -> None:
     assert "kl_live_" in made.text
     listed = listed_until(ui, "/ui/api-keys", "shop")
     assert "kl_live_" not in listed
+
+
+def test_the_key_form_offers_the_export_scope_with_a_warning(ui: Api) -> None:
+    """The form lists ``personal-data:read`` and says, in Korean by default, that it exports a person's data
+    and that users:read does not; a key made with it holds exactly that scope."""
+    csrf = login(ui)
+    page = ui.client.get("/ui/api-keys", headers=HTML).text
+    assert 'value="personal-data:read"' in page
+    assert "personal-data:read는 한 사람의 모든 개인정보를 내보냅니다" in page
+    form = {"csrf_token": csrf, "name": "dsar", "scope": ["personal-data:read"]}
+    made = ui.client.post("/ui/api-keys", data=form, headers=HTML)
+    token = re.search(r"kl_live_[0-9a-f]{32}_[A-Za-z0-9_-]+", made.text)
+    assert token is not None
+    key = ui.ledger.api_key_for_token(token.group(), ui.clock(), AuditContext("test"))
+    assert [s.value for s in key.scopes] == ["personal-data:read"]
 
 
 def test_a_webhook_secret_is_shown_once_and_its_page_lists_deliveries(ui: Api) -> None:
