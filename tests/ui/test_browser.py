@@ -13,17 +13,11 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from bootstrap.app import build_services, create_app
-from bootstrap.settings import Settings
 from domain.context import AuditContext
-from domain.digests import Digests
 from domain.ledger.service import Ledger
 from domain.roles import Role
 from tests.api.harness import PASSWORD
-from tests.api.test_http_e2e import serving
-from tests.fakes import FastHasher, SeededEntropy
-from tests.stores import TEST_KEY, sqlite_env
-from tests.ui.chromium import ARTIFACTS, needs_chromium
+from tests.ui.chromium import ARTIFACTS, needs_chromium, served_ui
 
 pytestmark = needs_chromium
 WORDS = {
@@ -45,17 +39,11 @@ PAGES = (
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    directory = tmp_path_factory.mktemp("browser")
-    ledger = Ledger(
-        sqlite_env(directory), digests=Digests(TEST_KEY), hasher=FastHasher(), entropy=SeededEntropy()
-    )
-    ledger.register("boss", PASSWORD, Role.ADMIN, datetime.now(UTC), AuditContext(actor="test"))
-    settings = Settings(data_dir=directory / "data", insecure_dev_cookies=True)
-    try:
-        with serving(create_app(services=build_services(settings, ledger=ledger))) as url:
-            yield url
-    finally:
-        ledger.close()
+    def admin(ledger: Ledger) -> None:
+        ledger.register("boss", PASSWORD, Role.ADMIN, datetime.now(UTC), AuditContext(actor="test"))
+
+    with served_ui(tmp_path_factory.mktemp("browser"), admin) as url:
+        yield url
 
 
 @pytest.fixture

@@ -13,15 +13,8 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from bootstrap.app import build_services, create_app
-from bootstrap.settings import Settings
-from domain.digests import Digests
-from domain.ledger.service import Ledger
 from tests.api.harness import PASSWORD
-from tests.api.test_http_e2e import serving
-from tests.fakes import FastHasher, SeededEntropy
-from tests.stores import TEST_KEY, sqlite_env
-from tests.ui.chromium import ARTIFACTS, needs_chromium
+from tests.ui.chromium import ARTIFACTS, needs_chromium, served_ui
 from tests.ui.seed import seed
 
 pytestmark = needs_chromium
@@ -85,17 +78,8 @@ class Sweep:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    directory = tmp_path_factory.mktemp("pages")
-    ledger = Ledger(
-        sqlite_env(directory), digests=Digests(TEST_KEY), hasher=FastHasher(), entropy=SeededEntropy()
-    )
-    seed(ledger)
-    settings = Settings(data_dir=directory / "data", insecure_dev_cookies=True)
-    try:
-        with serving(create_app(services=build_services(settings, ledger=ledger))) as url:
-            yield url
-    finally:
-        ledger.close()
+    with served_ui(tmp_path_factory.mktemp("pages"), seed) as url:
+        yield url
 
 
 def login_page(browser: Any, site: str, lang: str, width: str) -> Any:
