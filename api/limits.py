@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
@@ -32,6 +32,13 @@ class Limiter(Protocol):
     """Where windows are kept: Redis (shared by every process) or this process (``adapters``)."""
 
     def hit(self, key: str, limit: Limit, now: float) -> Decision: ...
+
+    def hit_with(
+        self, key: str, limit: Limit, now: float, reads: Sequence[str]
+    ) -> tuple[Decision, list[bytes | None]]:
+        """``hit``, and the values of the shared keys ``reads`` in the same round trip: one per key when the
+        check admits and this limiter keeps those keys, else none (the caller reads them itself)."""
+        ...
 
     def seed(self, key: str, limit: Limit, hits: Iterable[tuple[str, float]], now: float) -> None:
         """Adds hits recorded elsewhere (the ledger's events: a unique id and a time) to a window, as after
