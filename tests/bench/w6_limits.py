@@ -1,12 +1,13 @@
 """W6: rate-limit checks per second and their p99 against Redis (BENCHMARKS.md).
 
-``adapters.limiter_redis.RedisLimiter.hit`` (one Lua script per check, sent as ``EVALSHA``: a list per
-key of the admitted hit times still in the window, newest first) through ``limiter_client`` (0.1 s timeout,
-no retries), as the API builds it, measured in the same rounds as two bare round trips on the same client
-and connection pool: ``INCR`` of a key and ``PING``. A check is usually followed by the read it guards:
-``RedisLimiter.hit_with`` reads that state (64 bytes per address) in the same script, one round trip,
-measured against a bare ``GET`` of the same state. Each runs at 1 and at 16 threads; 16 threads
-share the client's pool, as the API's worker threads do.
+``adapters.limiter_redis.RedisLimiter.hit`` (one Lua script per check, sent as ``EVALSHA``: one string per
+key holding the admitted hit times still in the window, newest first; a ``GET`` and, when it admits, a
+``SET``) through ``limiter_client`` (0.1 s timeout, no retries), as the API builds it, measured in the same
+rounds as two bare round trips on the same client and connection pool: ``INCR`` of a key and ``PING``. A
+check is usually followed by the read it guards: ``RedisLimiter.hit_with`` reads that state (64 bytes per
+address) in the same script, one round trip — as the API's gate reads a bearer request's change counters
+with its limit check — measured against a bare ``GET`` of the same state. Each runs at 1 and at 16
+threads; 16 threads share the client's pool, as the API's worker threads do.
 
 The checks are shaped like the login limit (``Settings.login_limit``, 10 per 300 s) per client address:
 1,000 distinct addresses (``api.client_address.limit_key``), each check on an address drawn at random, on a
