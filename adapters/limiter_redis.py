@@ -71,7 +71,7 @@ local s = redis.call('GET', KEYS[1]) or ''
 local kept, seen = {}, {}
 for i = 0, #s / 16 - 1 do
   local e = string.sub(s, i * 16 + 1, i * 16 + 16)
-  if at(e, 0) > edge and not seen[e] then kept[#kept + 1] = e; seen[e] = true end
+  if at(e, 0) > edge then kept[#kept + 1] = e; seen[e] = true end
 end
 for i = 4, #ARGV do
   if not seen[ARGV[i]] then kept[#kept + 1] = ARGV[i]; seen[ARGV[i]] = true end

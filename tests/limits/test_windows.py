@@ -131,6 +131,15 @@ def test_seeding_merges_with_live_hits_in_order(redis_limiter: RedisLimiter) -> 
     assert redis_limiter.hit("k", limit, 1050.0).allowed
 
 
+def test_seeding_keeps_live_hits_made_at_the_same_time(redis_limiter: RedisLimiter) -> None:
+    """Live hits that share a time stay two hits when a seed merges with them."""
+    limit = Limit("login", 3, 100.0)
+    assert redis_limiter.hit("k", limit, 1000.0).allowed
+    assert redis_limiter.hit("k", limit, 1000.0).allowed
+    redis_limiter.seed("k", limit, [("a", 990.0)], 1000.0)
+    assert redis_limiter.hit("k", limit, 1001.0) == Decision(False, 0, 89.0)
+
+
 def test_redis_and_in_process_agree(redis_limiter: RedisLimiter) -> None:
     """Both limiters admit exactly the same hits of one sequence."""
     times = [i * 17.3 for i in range(80)]
