@@ -65,6 +65,18 @@ class RedisChangeCounters:
             return None
         return [f"{_text(epoch)}:{_text(c or b'0')}" for c in counters]
 
+    def shared_keys(self, idents: Sequence[UUID]) -> list[str] | None:
+        with self._lock:
+            if self._pending:
+                return None
+        return [self._epoch_key, *(self._key(i) for i in idents)]
+
+    def tags(self, values: Sequence[bytes | None]) -> list[str] | None:
+        epoch, *counters = values
+        if epoch is None:  # Redis lost it: ``read`` sets a new one
+            return None
+        return [f"{_text(epoch)}:{_text(c or b'0')}" for c in counters]
+
 
 class LocalChangeCounters:
     """Counters of this process alone (the embedded default: every writer is in this process)."""
@@ -82,6 +94,12 @@ class LocalChangeCounters:
         with self._lock:
             return [str(self._counts.get(ident, 0)) for ident in idents]
 
+    def shared_keys(self, _: Sequence[UUID]) -> list[str] | None:
+        return None
+
+    def tags(self, _: Sequence[bytes | None]) -> list[str] | None:
+        return None
+
 
 class NoChangeCounters:
     """Several processes and nothing shared to count in (PostgreSQL without Redis): no copy is ever
@@ -91,6 +109,12 @@ class NoChangeCounters:
         return
 
     def read(self, _: Sequence[UUID]) -> list[str] | None:
+        return None
+
+    def shared_keys(self, _: Sequence[UUID]) -> list[str] | None:
+        return None
+
+    def tags(self, _: Sequence[bytes | None]) -> list[str] | None:
         return None
 
 

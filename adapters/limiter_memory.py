@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from domain.rate_windows import Decision, Limit, decide
 
@@ -21,6 +21,12 @@ class InProcessLimiter:
     def hit(self, key: str, limit: Limit, now: float) -> Decision:
         with self._lock:
             return decide(self._windows.setdefault(f"{limit.name}:{key}", deque()), limit, now)
+
+    def hit_with(
+        self, key: str, limit: Limit, now: float, _reads: Sequence[str]
+    ) -> tuple[Decision, list[bytes | None]]:
+        """The check alone: this process keeps no shared keys (the caller reads them itself)."""
+        return self.hit(key, limit, now), []
 
     def seed(self, key: str, limit: Limit, hits: Iterable[tuple[str, float]], now: float) -> None:
         with self._lock:

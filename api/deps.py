@@ -104,7 +104,8 @@ def resolve_client(request: Request, svc: Services, *, allow_released: bool = Fa
         claims = verified[1] if verified and verified[0] == token else svc.tokens.access_claims(token, now)
     except TokenRejected:
         raise unauthorized() from None
-    state = client_state(svc.fresh, claims.session_id, claims.account_id)
+    ahead = getattr(request.state, "read_ahead", None) if verified and verified[0] == token else None
+    state = client_state(svc.fresh, claims.session_id, claims.account_id, ahead)
     session, account = state.session, state.account
     if session is None or session.account_id != claims.account_id or session.device_id != claims.device_id:
         raise unauthorized()

@@ -40,6 +40,17 @@ class ChangeCounters(Protocol):
         """A tag per aggregate that changes whenever the aggregate does; None when unavailable."""
         ...
 
+    def shared_keys(self, idents: Sequence[UUID]) -> list[str] | None:
+        """The Redis keys whose values give the tags of ``idents`` (read beside the request's limit check,
+        in the same round trip); None when the counters are not in Redis, or this process still has bumps
+        to resend (``read`` sends them)."""
+        ...
+
+    def tags(self, values: Sequence[bytes | None]) -> list[str] | None:
+        """The tags from the values read at ``shared_keys``, as ``read`` gives them; None when they
+        cannot be trusted (then ``read``)."""
+        ...
+
 
 @dataclass(frozen=True)
 class _Copy:
@@ -69,9 +80,10 @@ class FreshAggregates:
             copy = self._copies.get(ident)
         return copy.aggregate if copy is not None else None
 
-    def get(self, idents: Sequence[UUID]) -> list[Aggregate | None]:
-        """The latest state of each aggregate (None: there is none)."""
-        tags = self.counters.read(idents)
+    def get(self, idents: Sequence[UUID], tags: Sequence[str] | None = None) -> list[Aggregate | None]:
+        """The latest state of each aggregate (None: there is none); ``tags``: their tags, read before this
+        call (else they are read now)."""
+        tags = self.counters.read(idents) if tags is None else tags
         if tags is None:
             return [self.ledger.find(Aggregate, ident) for ident in idents]
         now = time.monotonic()
@@ -107,12 +119,31 @@ def of_type(cls: type[A], found: Aggregate | None) -> A | None:
     return found if isinstance(found, cls) else None
 
 
-def client_state(fresh: FreshAggregates, session_id: UUID, account_id: UUID) -> ClientState:
-    """One counter read for the session, the account and the licenses this process last saw it hold; a
-    second only when the account now holds licenses it did not."""
+@dataclass(frozen=True)
+class ReadAhead:
+    """The tags of a bearer request's aggregates, read with its limit check (``api.gate``)."""
+
+    idents: tuple[UUID, ...]
+    tags: tuple[str, ...]
+
+
+def client_idents(fresh: FreshAggregates, session_id: UUID, account_id: UUID) -> tuple[UUID, ...]:
+    """The session, the account and the licenses this process last saw the account hold."""
     held = of_type(Account, fresh.held(account_id))
-    guessed = [g.license_id for g in held.grants] if held is not None else []
-    session, account, *licenses = fresh.get([session_id, account_id, *guessed])
+    licenses = tuple(g.license_id for g in held.grants) if held is not None else ()
+    return (session_id, account_id, *licenses)
+
+
+def client_state(
+    fresh: FreshAggregates, session_id: UUID, account_id: UUID, ahead: ReadAhead | None = None
+) -> ClientState:
+    """One counter read for the session, the account and the licenses this process last saw it hold
+    (none when ``ahead`` read them for these very aggregates); a second only when the account now holds
+    licenses it did not."""
+    idents = client_idents(fresh, session_id, account_id)
+    tags = ahead.tags if ahead is not None and ahead.idents == idents else None
+    session, account, *licenses = fresh.get(idents, tags)
+    guessed = list(idents[2:])
     found = of_type(Account, account)
     if found is None:
         raise NotFound("account", account_id)

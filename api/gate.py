@@ -4,7 +4,8 @@ metrics) — all but ``/healthz`` and ``/readyz``, which load balancers must alw
 1. a client inside a blocked network gets 403 ``ip_blocked``;
 2. the general limit counts the request against a *verified* principal — a valid API key, the account
    of a valid access token or web session — else against the client's address (IPv6 per /64; a request
-   with no usable address shares one ``ip:unknown`` window). A made-up credential buys no window.
+   with no usable address shares one ``ip:unknown`` window). A made-up credential buys no window. For an
+   access token the check also reads the change counters the route will decide on, in the same round trip.
 
 The checks touch Redis and the ledger, so they run in the threadpool, never on the event loop."""
 
@@ -18,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.client_address import limit_key
 from api.cookies import cookie_name
 from api.deps import bearer_or_none, client_ip
+from api.fresh_state import ReadAhead, client_idents
 from api.machine_auth import KEY_ACTOR_PREFIX, verified_key
 from api.problems import ApiError, problem
 from api.services import Services
@@ -72,7 +74,24 @@ def check(request: Request) -> None:
     if ip is not None and svc.blocklist.blocked(ip, svc.clock()):
         svc.metrics.blocked.labels(route_label(request)).inc()
         raise ApiError(403, "ip_blocked", "requests from this address are blocked")
-    svc.limits.api(principal(request, svc), route_label(request), svc.clock())
+    limit(request, svc, principal(request, svc))
+
+
+def limit(request: Request, svc: Services, who: str) -> None:
+    """The general limit on ``who``. For an access token, the change counters its route decides on (the
+    session's, the account's, its licenses') are read in the same round trip and kept for the route
+    (``api.deps.resolve_client``): a heartbeat costs one round trip to Redis for both."""
+    verified = getattr(request.state, "access_claims", None)
+    if verified is None:
+        svc.limits.api(who, route_label(request), svc.clock())
+        return
+    claims, counters = verified[1], svc.fresh.counters
+    idents = client_idents(svc.fresh, claims.session_id, claims.account_id)
+    keys = counters.shared_keys(idents) or []
+    values = svc.limits.api(who, route_label(request), svc.clock(), keys)
+    tags = counters.tags(values) if keys and len(values) == len(keys) else None
+    if tags is not None:
+        request.state.read_ahead = ReadAhead(idents, tuple(tags))
 
 
 class GateMiddleware:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
@@ -32,6 +32,13 @@ class Limiter(Protocol):
     """Where windows are kept: Redis (shared by every process) or this process (``adapters``)."""
 
     def hit(self, key: str, limit: Limit, now: float) -> Decision: ...
+
+    def hit_with(
+        self, key: str, limit: Limit, now: float, reads: Sequence[str]
+    ) -> tuple[Decision, list[bytes | None]]:
+        """``hit``, and the values of the shared keys ``reads`` in the same round trip: one per key when the
+        check admits and this limiter keeps those keys, else none (the caller reads them itself)."""
+        ...
 
     def seed(self, key: str, limit: Limit, hits: Iterable[tuple[str, float]], now: float) -> None:
         """Adds hits recorded elsewhere (the ledger's events: a unique id and a time) to a window, as after
@@ -82,20 +89,30 @@ class RateLimits:
         for key in (f"ip:{address_key}", f"account:{account_key}"):
             self._check(key, self.login_limit, OnFailure.STRICT_LOCAL, route, now)
 
-    def api(self, principal: str, route: str, now: datetime) -> None:
-        self._check(principal, self.api_limit, OnFailure.OPEN, route, now)
+    def api(self, principal: str, route: str, now: datetime, reads: Sequence[str] = ()) -> list[bytes | None]:
+        """The general limit; with ``reads``, their values read in the same round trip when the shared
+        limiter keeps them (else none: the caller reads them itself)."""
+        return self._check(principal, self.api_limit, OnFailure.OPEN, route, now, reads)
 
     def download(self, account_key: str, route: str, now: datetime) -> None:
         self._ensure_seeded(now)
         self._check(f"account:{account_key}", self.download_limit, OnFailure.CLOSED, route, now)
 
-    def _check(self, key: str, limit: Limit, on_failure: OnFailure, route: str, now: datetime) -> None:
-        stamp = now.timestamp()
+    def _check(
+        self,
+        key: str,
+        limit: Limit,
+        on_failure: OnFailure,
+        route: str,
+        now: datetime,
+        reads: Sequence[str] = (),
+    ) -> list[bytes | None]:
+        stamp, values = now.timestamp(), list[bytes | None]()
         try:
-            decision = self.shared.hit(key, limit, stamp)
+            decision, values = self.shared.hit_with(key, limit, stamp, reads)
         except LimiterUnavailable:
             if on_failure is OnFailure.OPEN:
-                return
+                return []
             if on_failure is OnFailure.CLOSED:
                 raise ApiError(
                     503,
@@ -110,6 +127,7 @@ class RateLimits:
             raise ApiError(
                 429, "rate_limited", f"too many requests; retry in {retry} s", {"Retry-After": str(retry)}
             )
+        return values
 
     def _ensure_seeded(self, now: datetime) -> None:
         """Rebuilds the login and download windows from the ledger when the shared limiter has lost them

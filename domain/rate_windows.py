@@ -5,6 +5,7 @@ lets twice the limit through across its edge). The rule is pure: the limiters (i
 
 from __future__ import annotations
 
+import bisect
 from collections import deque
 from dataclasses import dataclass
 
@@ -28,10 +29,14 @@ class LimiterUnavailable(Exception):
 
 
 def decide(stamps: deque[float], limit: Limit, now: float) -> Decision:
-    """The sliding-window rule on one key's admitted hit times (oldest first); admits by appending ``now``."""
+    """The sliding-window rule on one key's admitted hit times (oldest first); admits by adding ``now`` in
+    its place (at the end, unless a later time was admitted first)."""
     while stamps and stamps[0] <= now - limit.period_s:
         stamps.popleft()
     if len(stamps) < limit.count:
-        stamps.append(now)
+        if stamps and now < stamps[-1]:
+            stamps.insert(bisect.bisect_right(stamps, now), now)
+        else:
+            stamps.append(now)
         return Decision(True, limit.count - len(stamps), 0.0)
     return Decision(False, 0, stamps[0] + limit.period_s - now)

@@ -13,7 +13,7 @@ from uuid import UUID
 import redis
 
 from adapters.change_counters import LocalChangeCounters, RedisChangeCounters
-from api.fresh_state import FreshAggregates, client_state
+from api.fresh_state import FreshAggregates, ReadAhead, client_idents, client_state
 from bootstrap.settings import Settings
 from bootstrap.stores import watch_changes
 from domain.account import Account
@@ -89,6 +89,59 @@ def test_redis_counters_that_were_lost_never_match_an_old_tag() -> None:
     finally:
         client.delete(f"{prefix}:epoch", f"{prefix}:{ident}")
         client.close()
+
+
+def test_counters_read_beside_the_limit_check_give_the_same_tags() -> None:
+    """The values of ``shared_keys`` (read by the limit check) give the tags ``read`` gives; none are
+    offered while a bump waits to be resent, nor trusted once Redis lost the epoch."""
+    prefix = f"keyledger:test:{uuid.uuid4().hex}"
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    counters, ident = RedisChangeCounters(client, prefix), uuid.uuid4()
+    try:
+        counters.bump([ident])
+        tags = counters.read([ident])
+        keys = counters.shared_keys([ident])
+        assert keys is not None
+        assert counters.tags(values(client, keys)) == tags
+        client.delete(f"{prefix}:epoch")
+        assert counters.tags(values(client, keys)) is None
+        counters._keep([ident])  # a bump that failed, still to be resent
+        assert counters.shared_keys([ident]) is None
+    finally:
+        client.delete(f"{prefix}:epoch", f"{prefix}:{ident}")
+        client.close()
+
+
+def values(client: redis.Redis, keys: list[str]) -> list[bytes | None]:
+    return [v if isinstance(v, bytes) or v is None else v.encode() for v in client.mget(keys)]
+
+
+def test_client_state_uses_the_tags_read_ahead(ledger: Ledger, now: datetime, ctx: AuditContext) -> None:
+    """Tags read ahead for the very aggregates it decides on spare ``client_state`` its own read; tags
+    read for other aggregates (the account's licenses as another copy had them) are not used."""
+    counters = Counting()
+    fresh = FreshAggregates(ledger, counters)
+    ledger.change_listeners.append(counters.bump)
+    alice, session = registered(ledger, now, ctx), uuid.uuid4()
+    client_state(fresh, session, alice)
+    idents = client_idents(fresh, session, alice)
+    ahead = ReadAhead(idents, tuple(counters.read(idents) or ()))
+    counters.reads = 0
+    assert client_state(fresh, session, alice, ahead).account.id == alice
+    assert counters.reads == 0
+    other = ReadAhead((session, alice, uuid.uuid4()), (*ahead.tags, "0"))
+    assert client_state(fresh, session, alice, other).account.id == alice
+    assert counters.reads == 1
+
+
+class Counting(LocalChangeCounters):
+    """This process's counters, counting reads."""
+
+    reads = 0
+
+    def read(self, idents: Sequence[UUID]) -> list[str] | None:
+        self.reads += 1
+        return super().read(idents)
 
 
 def test_postgresql_without_redis_trusts_no_copy(ledger: Ledger, tmp_path: Path) -> None:

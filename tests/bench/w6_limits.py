@@ -1,19 +1,20 @@
 """W6: rate-limit checks per second and their p99 against Redis (BENCHMARKS.md).
 
-``adapters.limiter_redis.RedisLimiter.hit`` (one Lua script per check, sent as ``EVALSHA``: a sorted set
-of admitted hit times per key) through ``limiter_client`` (0.1 s timeout, no retries), as the API builds
-it, measured in the same rounds as two bare round trips on the same client and connection pool: ``INCR`` of
-a key and ``PING``. A check is usually followed by the read it guards: ``RedisLimiter.hit_with`` sends the
-check and an ``MGET`` of that state (64 bytes per address) in one pipeline, measured against a bare ``GET``
-of the same state. Each runs at 1 and at 16 threads; 16 threads share the client's pool, as the API's
-worker threads do.
+``adapters.limiter_redis.RedisLimiter.hit`` (one Lua script per check, sent as ``EVALSHA``: one string per
+key holding the admitted hit times still in the window, newest first; a ``GET`` and, when it admits, a
+``SET``) through ``limiter_client`` (0.1 s timeout, no retries), as the API builds it, measured in the same
+rounds as two bare round trips on the same client and connection pool: ``INCR`` of a key and ``PING``. A
+check is usually followed by the read it guards: ``RedisLimiter.hit_with`` reads that state (64 bytes per
+address) in the same script, one round trip — as the API's gate reads a bearer request's change counters
+with its limit check — measured against a bare ``GET`` of the same state. Each runs at 1 and at 16
+threads; 16 threads share the client's pool, as the API's worker threads do.
 
 The checks are shaped like the login limit (``Settings.login_limit``, 10 per 300 s) per client address:
 1,000 distinct addresses (``api.client_address.limit_key``), each check on an address drawn at random, on a
 synthetic clock that advances a fixed step per check. In the variant that mostly admits, each address comes
 back once a minute on average (about 5 hits in a window of 10); in the variant that mostly refuses, every
 3 s (100 per window: credential stuffing). Before the warm-up both sets of windows are seeded with hits
-spread over the last period (``RedisLimiter.seed``), so the sorted sets are in their steady state from the
+spread over the last period (``RedisLimiter.seed``), so the windows are in their steady state from the
 first round: expired hits are trimmed by most checks, as in production. ``InProcessLimiter`` on the
 admitting shape is measured in the same rounds as context.
 
@@ -90,7 +91,7 @@ def labels() -> dict[str, str]:
             f"admit_{n}": f"RedisLimiter check, mostly admits, {threads}",
             f"refuse_{n}": f"RedisLimiter check, mostly refuses, {threads}",
             f"get_{n}": f"Redis GET of the state a check guards, {threads}",
-            f"guarded_{n}": f"RedisLimiter.hit_with: check + that read in one pipeline (admits), {threads}",
+            f"guarded_{n}": f"RedisLimiter.hit_with: check + that read in one script (admits), {threads}",
         }
     return found | {
         f"local_{n}": f"InProcessLimiter check, mostly admits, {n} thread{'s' if n > 1 else ''}"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 import redis
@@ -14,7 +15,7 @@ import redis
 from domain.context import AuditContext
 from domain.roles import Role
 from tests.api.embedded import sqlite_api
-from tests.api.harness import PASSWORD, Api, services_of
+from tests.api.harness import PASSWORD, Api, licensed_client, services_of
 from tests.fakes import FastHasher
 from workers.abuse import AbuseRules
 
@@ -123,6 +124,40 @@ def test_limits_survive_a_redis_flush(
 
 def wait_for_read_models(api: Api, position: int) -> None:
     services_of(api).reads.wait_for(position)
+
+
+@pytest.mark.usefixtures("redis_db")
+def test_a_heartbeat_reads_its_counters_with_its_limit_check(
+    tmp_path: Path, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With Redis, a heartbeat's change counters come back with its limit check (one round trip): once
+    this process holds the account, the route reads no counters of its own; a ban still holds on the very
+    next heartbeat."""
+    with sqlite_api(tmp_path, now, redis_url=REDIS_DB_URL) as api:
+        tokens = licensed_client(api, "carol")
+        first = heartbeat(api, tokens)  # this process now holds the account with its license
+        counters, reads = services_of(api).fresh.counters, list[Sequence[UUID]]()
+        read = counters.read
+
+        def counted(idents: Sequence[UUID]) -> list[str] | None:
+            reads.append(idents)
+            return read(idents)
+
+        monkeypatch.setattr(counters, "read", counted)
+        beats = [heartbeat(api, tokens).status_code for _ in range(3)]
+        steady = list(reads)
+        carol = api.ledger.account_id_for("carol")
+        assert carol is not None
+        api.ledger.ban(carol, None, now, AuditContext(actor="test", reason="test"))
+        banned = heartbeat(api, tokens)
+    assert (first.status_code, beats) == (200, [200] * 3)
+    assert steady == []
+    assert banned.status_code == 401
+    assert banned.json()["code"] == "account_banned"
+
+
+def heartbeat(api: Api, tokens: dict[str, Any]) -> Any:
+    return api.client.post("/client/heartbeat", json={}, headers=api.bearer(tokens))
 
 
 def test_redis_down_uses_each_routes_policy(tmp_path: Path, now: datetime, hasher: CountingHasher) -> None:

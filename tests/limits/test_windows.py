@@ -18,7 +18,7 @@ from adapters.limiter_redis import RedisLimiter, limiter_client
 from adapters.read_store import SqliteReadStore
 from api.limits import Limiter, RateLimits
 from api.problems import ApiError
-from domain.rate_windows import Limit, LimiterUnavailable
+from domain.rate_windows import Decision, Limit, LimiterUnavailable
 
 LIMIT = Limit("login", 10, 300.0)
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -70,6 +70,74 @@ def test_redis_never_admits_more_than_the_limit_in_any_window(times: list[float]
     client = redis.Redis.from_url(REDIS_URL, socket_timeout=1)
     limiter = RedisLimiter(client, f"test:rl:{uuid.uuid4().hex}")
     assert busiest_window(admitted_times(limiter, times), LIMIT.period_s) <= LIMIT.count
+
+
+# Times in steps of 1/64 s (exact in binary, so hits land exactly on window edges), not necessarily in order:
+# threads and processes stamp a hit before their check reaches Redis.
+stepped_times = st.lists(st.integers(min_value=0, max_value=64 * 700), min_size=1, max_size=150).map(
+    lambda steps: [1_800_000_000.0 + step / 64 for step in steps]
+)
+limits = st.sampled_from([LIMIT, Limit("api", 3, 60.0), Limit("download", 1, 0.5)])
+
+
+@settings(max_examples=150, deadline=None)
+@given(times=stepped_times, limit=limits, hits_per_key=st.integers(min_value=1, max_value=3))
+def test_redis_and_in_process_decide_alike(times: list[float], limit: Limit, hits_per_key: int) -> None:
+    """On any sequence of hits (injected clock, some out of order, several keys), both limiters make the
+    same decisions: admitted or not, the hits remaining, and the same Retry-After."""
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=1)
+    prefix = f"test:rl:{uuid.uuid4().hex}"
+    shared, local = RedisLimiter(client, prefix), InProcessLimiter()
+    try:
+        for i, now in enumerate(times):
+            key = f"k{i // hits_per_key % 3}"
+            assert shared.hit(key, limit, now) == local.hit(key, limit, now), (i, now)
+    finally:
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+
+
+def test_a_late_hit_takes_its_place_in_time(redis_limiter: RedisLimiter) -> None:
+    """A hit stamped before the newest one (it reached Redis late) expires at its own time, not later."""
+    limit, local = Limit("api", 3, 60.0), InProcessLimiter()
+    for now in (100.0, 10.0, 80.0, 90.0, 95.0):
+        assert redis_limiter.hit("k", limit, now) == local.hit("k", limit, now), now
+
+
+def test_windows_of_the_old_shape_are_left_alone() -> None:
+    """A sorted-set window left by the previous version under the old key neither breaks nor counts in
+    a check (the key shape is versioned), and the seeded marker is versioned with it."""
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=1)
+    prefix = f"test:rl:{uuid.uuid4().hex}"
+    client.zadd(f"{prefix}:login:k", {f"old:{i}": 1.0 for i in range(10)})
+    client.set(f"{prefix}:seeded", "1")
+    limiter = RedisLimiter(client, prefix)
+    try:
+        assert limiter.hit("k", LIMIT, 2.0) == Decision(True, 9, 0.0)
+        assert not limiter.is_seeded()
+    finally:
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+
+
+def test_seeding_merges_with_live_hits_in_order(redis_limiter: RedisLimiter) -> None:
+    """Seeded hits join the live ones in time order; hits older than the window are dropped."""
+    limit = Limit("login", 4, 100.0)
+    assert redis_limiter.hit("k", limit, 1000.0).allowed
+    redis_limiter.seed("k", limit, [("a", 950.0), ("b", 1005.0), ("c", 850.0)], 1000.0)
+    assert redis_limiter.hit("k", limit, 1010.0) == Decision(True, 0, 0.0)
+    refused = redis_limiter.hit("k", limit, 1020.0)
+    assert refused == Decision(False, 0, 30.0)
+    assert redis_limiter.hit("k", limit, 1050.0).allowed
+
+
+def test_seeding_keeps_live_hits_made_at_the_same_time(redis_limiter: RedisLimiter) -> None:
+    """Live hits that share a time stay two hits when a seed merges with them."""
+    limit = Limit("login", 3, 100.0)
+    assert redis_limiter.hit("k", limit, 1000.0).allowed
+    assert redis_limiter.hit("k", limit, 1000.0).allowed
+    redis_limiter.seed("k", limit, [("a", 990.0)], 1000.0)
+    assert redis_limiter.hit("k", limit, 1001.0) == Decision(False, 0, 89.0)
 
 
 def test_redis_and_in_process_agree(redis_limiter: RedisLimiter) -> None:
