@@ -24,7 +24,7 @@ from typing import Any
 UPDATE_BY_ID = re.compile(r"^UPDATE (?P<table>\w+) SET (?P<sets>(?:(?!SELECT).)*) WHERE id = \?$", re.DOTALL)
 UPSERT = re.compile(
     r"^INSERT INTO (?P<table>\w+) \((?P<columns>[\w, ]+)\)\s*VALUES\s*\((?P<values>[^()]*)\)"
-    r"\s*ON CONFLICT \((?P<key>[\w, ]+)\) DO (?:NOTHING|UPDATE SET (?:(?!SELECT).)*)$",
+    r"\s*ON CONFLICT \((?P<key>[\w, ]+)\) DO (?:NOTHING|UPDATE SET (?P<sets>(?:(?!SELECT).)*))$",
     re.DOTALL,
 )
 ASSIGNMENT = re.compile(r"^\s*(?P<column>\w+)\s*=\s*(?P<expression>.*?)\s*$", re.DOTALL)
@@ -64,6 +64,7 @@ class RowWrite:
     key: str
     indexes: tuple[int, ...]
     effect: Effect
+    sums: tuple[int, ...] | None = None  # a summing upsert: the parameters that add up
     key_of: Callable[[Sequence[Any]], Any] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -99,7 +100,20 @@ def _upsert(statement: str) -> RowWrite | None:
     key = [c.strip() for c in upsert["key"].split(",")]
     if len(values) != len(columns) or not all(k in placeholders for k in key):
         return None
-    return RowWrite(upsert["table"], ",".join(key), tuple(placeholders.index(k) for k in key), WHOLE)
+    indexes = tuple(placeholders.index(k) for k in key)
+    return RowWrite(upsert["table"], ",".join(key), indexes, WHOLE, summing(upsert, placeholders, key))
+
+
+def summing(upsert: re.Match[str], placeholders: list[str], key: list[str]) -> tuple[int, ...] | None:
+    """For ``INSERT … VALUES (?, …) ON CONFLICT (key) DO UPDATE SET c = t.c + excluded.c, …`` over every
+    other column: the parameters that add up (two such writes of one row are one write of their sums)."""
+    if upsert["sets"] is None or len(placeholders) != len(upsert["values"].split(",")):
+        return None
+    added = [c for c in placeholders if c not in key]
+    wanted = {f"{c} = {upsert['table']}.{c} + excluded.{c}" for c in added}
+    if {part.strip() for part in top_level(upsert["sets"])} != wanted:
+        return None
+    return tuple(placeholders.index(c) for c in added)
 
 
 def assignments(table: str, text: str) -> Effect:

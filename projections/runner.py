@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from projections.base import Handler, Projection
+from projections.base import Projection
 from projections.page_writer import PageWriter
 from projections.store import ReadStore, Tx
 
@@ -50,34 +50,6 @@ ADVANCE = f"UPDATE {TRACKING} SET position = ? WHERE name = ? AND position < ?"
 def advance(tx: Tx, name: str, position: int) -> None:
     """Moves ``name``'s tracking position forward (never back)."""
     tx.execute(ADVANCE, [position, name, position])
-
-
-def feed(
-    page: Tx, projections: Sequence[Projection], batch: Sequence[tuple[int, Any]], currents: dict[str, int]
-) -> None:
-    """Hands each event of ``batch``, in order, to every projection that handles its type and has not
-    seen it (in ``projections``' order): as if each event were applied alone, one after the other."""
-    dispatch: dict[type[Any], list[tuple[Handler, int]]] = {}
-    for position, event in batch:
-        handlers = dispatch.get(type(event))
-        if handlers is None:
-            handlers = dispatch[type(event)] = _handlers_of(type(event), projections, currents)
-        for handler, current in handlers:
-            if position > current:
-                handler(page, event, position)
-
-
-def _handlers_of(
-    kind: type[Any], projections: Sequence[Projection], currents: dict[str, int]
-) -> list[tuple[Handler, int]]:
-    """The handlers ``projections`` run for an event of type ``kind``, each with its projection's
-    position (it handles only events after it)."""
-    found = []
-    for projection in projections:
-        handler = projection.handlers.get(kind, projection.every_event)
-        if handler is not None:
-            found.append((handler, currents[projection.name]))
-    return found
 
 
 class Catchup:
@@ -130,8 +102,14 @@ class Catchup:
             if postgres and full:
                 tx.execute("SET LOCAL synchronous_commit = off")
             currents = tracked_positions(tx, [p.name for p in behind], lock=postgres)
-            page = PageWriter(tx)
-            feed(page, behind, batch, currents)
+            page = PageWriter(tx, regroup=postgres)
+            for projection in behind:
+                current, handlers = currents[projection.name], projection.handlers
+                every = projection.every_event
+                for position, event in batch:
+                    handler = handlers.get(type(event), every)
+                    if handler is not None and position > current:
+                        handler(page, event, position)
             page.many(ADVANCE, [(last, p.name, last) for p in behind])
             page.flush()
 

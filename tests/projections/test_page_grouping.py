@@ -89,6 +89,8 @@ def test_every_write_shape_is_understood() -> None:
 @example(mix=[(2, "p", 0), (9, "p", 0), (2, "p", 0)])  # an addition may not pass a read of its column
 @example(mix=[(5, "p", 1), (9, "p", 0), (5, "p", 2)])  # nor may an assignment
 @example(mix=[(6, "p", 0), (7, "p", 0), (6, "p", 0), (8, "p", 0)])  # nor one of the same column
+@example(mix=[(1, "r", 1), (1, "r", 2), (2, "r", 0), (1, "r", 3), (1, "s", 0), (1, "r", 1)])  # sums
+@example(mix=[(2, "p", 0), (2, "q", 0), (2, "p", 0), (3, "q", 0)] * 4 + [(8, "p", 0)] + [(2, "p", 0)] * 9)
 def test_grouped_writes_equal_writes_one_by_one(
     read_store: ReadStore, mix: list[tuple[int, str, int]]
 ) -> None:
