@@ -16,8 +16,6 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
-from adapters.update_rounds import update_rounds
-
 Row = tuple[Any, ...]
 # A single-row INSERT of literal placeholders (at most ``DO NOTHING`` on a conflict): a long run of it is
 # sent as one COPY, the fastest way into PostgreSQL. A COPY ends the pipeline and runs under a savepoint
@@ -66,12 +64,7 @@ class Tx:
         if groups:
             with self._run.connection.pipeline():
                 for statement, rows in groups:
-                    rounds = update_rounds(statement, rows)
-                    if rounds is None:
-                        self._run.executemany(self._sql(statement), rows)
-                        continue
-                    for each, ids in rounds:
-                        self._run.execute(self._sql(each), (ids,))
+                    self._run.executemany(self._sql(statement), rows)
 
     def _copy(self, table: str, columns: str, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         """COPY under a savepoint; a row already there (the INSERT would have done nothing) falls back to

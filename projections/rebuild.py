@@ -79,7 +79,7 @@ def rebuild_in_place(store: ReadStore, projections: Sequence[Projection], source
             tx.execute(f"UPDATE {TRACKING} SET position = 0 WHERE name = ?", [projection.name])
         replayed, after = 0, 0
         while batch := source.read(after, BATCH):
-            page = PageWriter(tx, regroup=store.dialect == "postgres")
+            page = PageWriter(tx)
             for position, event in batch:
                 for projection in projections:
                     projection.apply(page, event, position)

@@ -102,7 +102,7 @@ class Catchup:
             if postgres and full:
                 tx.execute("SET LOCAL synchronous_commit = off")
             currents = tracked_positions(tx, [p.name for p in behind], lock=postgres)
-            page = PageWriter(tx, regroup=postgres)
+            page = PageWriter(tx)
             for projection in behind:
                 current, handlers = currents[projection.name], projection.handlers
                 every = projection.every_event

@@ -70,7 +70,7 @@ def rows_after(store: ReadStore, mix: list[tuple[int, str, int]], *, grouped: bo
         tx.execute("DROP TABLE IF EXISTS t_grouping")
         tx.execute(DDL)
         tx.execute("INSERT INTO t_grouping (id, a, note) VALUES ('p', 1, 'first'), ('q', 2, NULL)")
-        page: Tx = PageWriter(tx) if grouped else tx
+        page: Tx = PageWriter(tx, regroup=True) if grouped else tx
         for write in mix:
             send(page, write)
         if isinstance(page, PageWriter):

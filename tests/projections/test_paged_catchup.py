@@ -1,4 +1,4 @@
-"""A catch-up in pages (writes grouped by statement, one transaction a page) gives exactly the read models
+"""A catch-up in pages (writes held and sent together, one transaction a page) gives exactly the read models
 that applying each event alone, one transaction per event, gives."""
 
 from __future__ import annotations
