@@ -87,10 +87,10 @@ _TYPE_NAMES: dict[type[Any], str] = {}  # one topic lookup per event class
 
 
 def describe(event: Any) -> str:
-    template = SUMMARIES.get(event_type(event), event_type(event))
-    fields = {k: v for k, v in vars(event).items() if k != "context"}
-    try:
-        return template.format(**fields)
+    kind = event_type(event)
+    template = SUMMARIES.get(kind, kind)
+    try:  # no summary names the context, so the event's own fields serve as they are
+        return template.format_map(vars(event))
     except (KeyError, IndexError):
         return template
 

@@ -17,6 +17,22 @@ def stamp(moment: datetime | None) -> str | None:
     """A timestamp as fixed-width UTC text, so text order is time order on every store."""
     if moment is None:
         return None
+    if moment.tzinfo is not UTC:
+        return _utc_text(moment)
+    text = _UTC_TEXTS.get(moment)
+    if text is None:  # each event's time is stamped by several read models: once is enough
+        if len(_UTC_TEXTS) >= STAMPS_KEPT:
+            _UTC_TEXTS.clear()
+        text = _UTC_TEXTS[moment] = _utc_text(moment)
+    return text
+
+
+# Texts of recent UTC moments (equal UTC datetimes are one instant, so one text).
+STAMPS_KEPT = 4096
+_UTC_TEXTS: dict[datetime, str] = {}
+
+
+def _utc_text(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     try:

@@ -26,12 +26,15 @@ def hour_of(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H")
 
 
+# One statement for every counter (the others add 0), so a page's counts are one run of rows.
+COUNT = (
+    f"INSERT INTO {TABLE} (hour, {', '.join(COUNTERS)}) VALUES (?, ?, ?, ?) ON CONFLICT (hour) DO UPDATE SET "
+    + ", ".join(f"{c} = {TABLE}.{c} + excluded.{c}" for c in COUNTERS)
+)
+
+
 def _count(tx: Tx, moment: datetime, counter: str) -> None:
-    tx.execute(
-        f"INSERT INTO {TABLE} (hour, {counter}) VALUES (?, 1)"
-        f" ON CONFLICT (hour) DO UPDATE SET {counter} = {TABLE}.{counter} + 1",
-        [hour_of(moment)],
-    )
+    tx.execute(COUNT, [hour_of(moment), *(int(c == counter) for c in COUNTERS)])
 
 
 def logged_in(tx: Tx, e: Account.LoggedIn, _: int) -> None:

@@ -1,6 +1,9 @@
 """One page of catch-up written in as few round trips as the store allows: the handlers' writes are held
-in order and sent together when the page ends (consecutive writes of one statement become one
-``executemany``; on PostgreSQL the whole page is one pipeline), so no event costs a round trip of its own."""
+in order and sent together when the page ends (``Tx.batch``: consecutive rows of one statement as one
+``executemany``; on PostgreSQL one pipeline, runs of 200+ INSERT rows as COPY), so no event costs a round
+trip of its own. Grouping rows by statement across a page (rather than by consecutive run) was tried and
+measured: on SQLite rows cost the same in any grouping; on PostgreSQL W4's 100k-event catch-up fell from
+20,262 to 13,036 events/s, so writes stay in their order."""
 
 from __future__ import annotations
 

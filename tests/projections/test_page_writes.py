@@ -4,12 +4,14 @@ when a row is already there — the same rows as one statement per event, on bot
 
 from __future__ import annotations
 
+from adapters.sql import COPY_FROM_ROWS
 from projections.page_writer import PageWriter
 from projections.store import ReadStore
 
 DDL = "CREATE TABLE IF NOT EXISTS t_page (id INTEGER PRIMARY KEY, note TEXT, hits INTEGER NOT NULL DEFAULT 0)"
 INSERT = "INSERT INTO t_page (id, note) VALUES (?, ?) ON CONFLICT (id) DO NOTHING"
 BUMP = "UPDATE t_page SET hits = hits + 1 WHERE id = ?"
+LONG = COPY_FROM_ROWS + 10  # a run long enough to go as COPY on PostgreSQL
 
 
 def test_held_writes_land_in_order(read_store: ReadStore) -> None:
@@ -20,15 +22,18 @@ def test_held_writes_land_in_order(read_store: ReadStore) -> None:
         tx.execute(INSERT, [7, "stored before"])
     with read_store.transaction() as tx:
         page = PageWriter(tx)
-        for i in range(50):
+        for i in range(LONG):
             page.execute(INSERT, [i, f"row {i}"])
-        for i in (3, 3, 7, 49):
+        for i in (3, 3, 7, LONG - 1):
             page.execute(BUMP, [i])
-        page.execute(INSERT, [100, None])
-        assert page.one("SELECT note FROM t_page WHERE id = ?", [100]) == (None,)
+        page.execute(INSERT, [LONG * 2, None])
+        assert page.one("SELECT note FROM t_page WHERE id = ?", [LONG * 2]) == (None,)
         page.flush()
     with read_store.snapshot() as tx:
         rows = tx.all("SELECT id, note, hits FROM t_page ORDER BY id")
-    expected = [(i, "stored before" if i == 7 else f"row {i}", 0) for i in range(50)] + [(100, None, 0)]
-    expected[3], expected[7], expected[49] = (3, "row 3", 2), (7, "stored before", 1), (49, "row 49", 1)
+    expected = [(i, "stored before" if i == 7 else f"row {i}", 0) for i in range(LONG)] + [
+        (LONG * 2, None, 0)
+    ]
+    expected[3], expected[7] = (3, "row 3", 2), (7, "stored before", 1)
+    expected[LONG - 1] = (LONG - 1, f"row {LONG - 1}", 1)
     assert [tuple(r) for r in rows] == expected
