@@ -124,17 +124,23 @@ def test_the_admin_page_asks_for_the_username(api: Api) -> None:
     assert ERASED in page.text
 
 
-def test_erase_from_the_cli(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """`keyledger admin erase-account`: one-line errors for a bad or unknown id; then the erasure, which
-    the access export shows."""
+def cli_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> str:
+    """The embedded store in ``tmp_path``, upgraded through the CLI, with the user VICTIM made by it; the
+    new account's id."""
     monkeypatch.setenv("KEYLEDGER_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("KEYLEDGER_DATABASE_URL", raising=False)
     assert main(["db", "upgrade"]) == 0
     monkeypatch.setattr("sys.stdin", _Lines("a long password\n"))
     assert main(["admin", "create-user", VICTIM, "--password-stdin"]) == 0
-    account = capsys.readouterr().out.strip().splitlines()[-1]
+    return capsys.readouterr().out.strip().splitlines()[-1]
+
+
+def test_erase_from_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`keyledger admin erase-account`: one-line errors for a bad or unknown id; then the erasure, which
+    the access export shows."""
+    account = cli_user(tmp_path, monkeypatch, capsys)
     assert main(["admin", "erase-account", "not-an-id", "--reason", "x"]) == 1
     assert capsys.readouterr().err.count("\n") == 1
     assert main(["admin", "erase-account", "00000000-0000-4000-8000-000000000000", "--reason", "x"]) == 1

@@ -23,7 +23,7 @@ from domain.personal import ERASED
 from domain.roles import Role
 from tests.api.embedded import sqlite_api
 from tests.api.harness import Api, web_session
-from tests.privacy.test_erase_http import AGENT, NICK, VICTIM, _Lines, erase, victim
+from tests.privacy.test_erase_http import AGENT, NICK, VICTIM, cli_user, erase, victim
 
 EXPORTED = "Account.PersonalDataExported"
 KOREAN_LABEL = "개인정보 내보냄"
@@ -132,12 +132,7 @@ def test_the_cli_export_is_recorded_with_the_command_line_as_actor(
 ) -> None:
     """`keyledger admin export-subject` prints the export and records it, actor ``cli:<user>``; the CLI
     makes keys with the export's scope."""
-    monkeypatch.setenv("KEYLEDGER_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("KEYLEDGER_DATABASE_URL", raising=False)
-    assert main(["db", "upgrade"]) == 0
-    monkeypatch.setattr("sys.stdin", _Lines("a long password\n"))
-    assert main(["admin", "create-user", VICTIM, "--password-stdin"]) == 0
-    account = capsys.readouterr().out.strip().splitlines()[-1]
+    account = cli_user(tmp_path, monkeypatch, capsys)
     assert main(["admin", "export-subject", account]) == 0
     assert VICTIM in capsys.readouterr().out
     ledger = ledger_for_cli(Settings())

@@ -3,6 +3,7 @@ that applying each event alone, one transaction per event, gives."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -59,6 +60,17 @@ def compare(ledger: Ledger, stores: list[ReadStore], page: int) -> None:
     assert in_pages(ledger, rebuilt, 500) == expected
 
 
+def run_and_compare(ledger: Ledger, stores: Sequence[ReadStore], ops: list[Op], page: int) -> None:
+    """Runs ``ops`` on ``ledger`` and compares the three ways of filling ``stores``; closes everything."""
+    try:
+        Interpreter(ledger, NOW).run(ops)
+        compare(ledger, list(stores), page)
+    finally:
+        for store in stores:
+            store.close()
+        ledger.close()
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=operations, page=pages)
 def test_pages_equal_events_one_by_one_on_sqlite(ops: list[Op], page: int) -> None:
@@ -67,14 +79,7 @@ def test_pages_equal_events_one_by_one_on_sqlite(ops: list[Op], page: int) -> No
     with TemporaryDirectory() as scratch:
         directory = Path(scratch)
         ledger = make_ledger(sqlite_env(directory), seed=5)
-        stores: list[ReadStore] = [SqliteReadStore(directory / f"rm{i}.sqlite3") for i in range(3)]
-        try:
-            Interpreter(ledger, NOW).run(ops)
-            compare(ledger, stores, page)
-        finally:
-            for store in stores:
-                store.close()
-            ledger.close()
+        run_and_compare(ledger, [SqliteReadStore(directory / f"rm{i}.sqlite3") for i in range(3)], ops, page)
 
 
 @pytest.mark.postgres
@@ -84,11 +89,6 @@ def test_pages_equal_events_one_by_one_on_postgres(ops: list[Op], page: int) -> 
     """The same on PostgreSQL (pipelines, COPY with its fallback, synchronous commit off on full pages)."""
     with pg_schema() as schema, pg_schema() as first, pg_schema() as second, pg_schema() as third:
         ledger = make_ledger(pg_env(schema), seed=5)
-        stores: list[ReadStore] = [PostgresReadStore(PG_DSN, name) for name in (first, second, third)]
-        try:
-            Interpreter(ledger, NOW).run(ops)
-            compare(ledger, stores, page)
-        finally:
-            for store in stores:
-                store.close()
-            ledger.close()
+        run_and_compare(
+            ledger, [PostgresReadStore(PG_DSN, name) for name in (first, second, third)], ops, page
+        )
