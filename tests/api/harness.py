@@ -91,6 +91,13 @@ def services_of(api: Api) -> Services:
     return found
 
 
+def settled(api: Api) -> None:
+    """Waits until the read models hold everything the ledger has written (reads are eventually
+    consistent: a page drawn for one principal right after another's write may not show it yet)."""
+    reads = services_of(api).reads
+    reads.wait_for(reads.head())
+
+
 def issue_key(api: Api, *, days: int = 30, device_limit: int = 1, tier: Role = Role.USER) -> tuple[str, str]:
     """Issues one license key straight through the ledger; returns its license id and the key."""
     written = api.ledger.issue_licenses(1, days, tier, device_limit, "", api.clock(), AuditContext("test"))

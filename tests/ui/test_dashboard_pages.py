@@ -14,7 +14,7 @@ import pytest
 
 from domain.roles import Role
 from tests.api.embedded import sqlite_api
-from tests.api.harness import Api, issue_key, licensed_client, services_of
+from tests.api.harness import Api, issue_key, licensed_client, settled
 from tests.ui.test_pages import HTML, login
 
 WINDOWS_CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36"
@@ -26,12 +26,6 @@ def ui(tmp_path: Path, now: datetime) -> Iterator[Api]:
         api.create_account("boss", Role.ADMIN)
         api.client.headers["user-agent"] = WINDOWS_CHROME
         yield api
-
-
-def settled(api: Api) -> None:
-    """Waits until the read models hold everything the ledger has written."""
-    reads = services_of(api).reads
-    reads.wait_for(reads.head())
 
 
 def entry(html: str, position: str) -> str:

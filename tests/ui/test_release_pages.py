@@ -15,7 +15,7 @@ import pytest
 
 from domain.roles import Role
 from tests.api.embedded import sqlite_api
-from tests.api.harness import Api
+from tests.api.harness import Api, settled
 from tests.releases.harness import device, granted
 from tests.ui.test_pages import HTML, login
 
@@ -84,6 +84,7 @@ def test_the_audit_log_shows_each_download_with_device_and_address(ui: Api) -> N
     release = published_release(ui)
     client = device(ui, "carol")
     granted(ui, client, release)
+    settled(ui)
     page = ui.client.get("/ui/audit", params={"event_type": "Download.Downloaded"}, headers=HTML)
     assert client.device_id in page.text
     assert "203.0.113.7" in page.text
