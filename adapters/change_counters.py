@@ -59,11 +59,11 @@ class RedisChangeCounters:
         pipe.set(self._epoch_key, secrets.token_hex(8), nx=True)
         pipe.mget([self._epoch_key, *(self._key(i) for i in idents)])
         try:
-            epoch, *counters = pipe.execute()[-1]
+            values = pipe.execute()[-1]
         except redis.RedisError:
             self._keep(pending)
             return None
-        return [f"{_text(epoch)}:{_text(c or b'0')}" for c in counters]
+        return self.tags(values)
 
     def shared_keys(self, idents: Sequence[UUID]) -> list[str] | None:
         with self._lock:
@@ -72,6 +72,7 @@ class RedisChangeCounters:
         return [self._epoch_key, *(self._key(i) for i in idents)]
 
     def tags(self, values: Sequence[bytes | None]) -> list[str] | None:
+        """A tag per aggregate from the values of ``shared_keys`` (the epoch first); None without an epoch."""
         epoch, *counters = values
         if epoch is None:  # Redis lost it: ``read`` sets a new one
             return None
