@@ -11,10 +11,14 @@ writer waits for nobody, sixteen writers share one lock and one fsync.
 Each save keeps its own optimistic-concurrency check. Under the table lock no other writer can insert, so a
 save conflicts exactly when one of its (aggregate, version) keys is already stored or is claimed by an
 earlier save of the same batch; such a save alone gets the ``IntegrityError`` its command retries on, and
-the others commit exactly once. Every waiter is answered only after COMMIT has returned, so an
+the others commit exactly once. A save may also name keys that must *not* be stored (``reads``: the next
+versions of aggregates its command took from the cache without asking for newer events); it conflicts
+in the same way when one of them is stored or saved earlier in the batch, which makes the command's
+decision as good as one taken on fresh state. Every waiter is answered only after COMMIT has returned, so an
 acknowledged command is durable. Should the batch's transaction fail for any other reason, each of its
 saves is committed alone through the library's own path (with its retries), so nothing is lost or
-applied twice. Notification ids of one transaction are consecutive: conflicting saves are left out before
+applied twice (a save with ``reads`` cannot be checked there, so it conflicts and its command runs again
+on fresh state). Notification ids of one transaction are consecutive: conflicting saves are left out before
 the insert, never rolled back after it.
 """
 
@@ -40,10 +44,11 @@ Key = tuple[Any, int]
 class _Save:
     """One command's events waiting in the queue, and (once its batch is done) its outcome."""
 
-    __slots__ = ("error", "events", "finished", "ids", "leads", "wake")
+    __slots__ = ("absent", "error", "events", "finished", "ids", "leads", "wake")
 
-    def __init__(self, events: Sequence[StoredEvent]) -> None:
+    def __init__(self, events: Sequence[StoredEvent], absent: Sequence[Key] = ()) -> None:
         self.events = events
+        self.absent = absent  # keys that must not be stored: newer versions of what the command read
         self.wake = threading.Event()  # set once: answered, or handed the lead
         self.leads = self.finished = False
         self.ids: Sequence[int] | None = None
@@ -127,13 +132,22 @@ class GroupCommitRecorder(PostgresApplicationRecorder):
         rendered = self._selects[shape] = statement.as_bytes(conn)
         return rendered
 
+    @property
+    def checks_reads(self) -> bool:
+        """Whether ``insert_events`` takes ``reads``: (aggregate, version) keys that must not be stored, so
+        that a command may decide on cached aggregates and have them checked as it commits."""
+        return not self.datastore.enable_db_functions
+
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        reads: Sequence[Key] = kwargs.pop("reads", None) or ()
         if kwargs.get("tracking") is not None or self.datastore.enable_db_functions:
+            if reads:
+                raise ValueError("reads are checked only by a group-committed save")
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
             return ids
         if not stored_events:
             return None
-        save = _Save(stored_events)
+        save = _Save(stored_events, reads)
         with self._lock:
             self._queue.append(save)
             save.leads = not self._leading
@@ -212,14 +226,15 @@ class GroupCommitRecorder(PostgresApplicationRecorder):
         self, curs: Cursor[tuple[Any, ...]], stored_keys: bytes, batch: list[_Save]
     ) -> tuple[list[_Save], list[_Save]]:
         """The saves whose keys are free (in batch order), and those that would conflict."""
-        keys = [key for save in batch for key in save.claims()]
+        keys = [key for save in batch for key in (*save.claims(), *save.absent)]
         curs.execute(stored_keys, ([k[0] for k in keys], [k[1] for k in keys]), prepare=True)
         taken: set[Key] = {(row[0], row[1]) for row in curs.fetchall()}
         accepted: list[_Save] = []
         conflicted: list[_Save] = []
         for save in batch:
             mine = save.claims()
-            if taken.isdisjoint(mine) and len(set(mine)) == len(mine):
+            fresh = taken.isdisjoint(save.absent)  # nothing stored, nor saved earlier in the batch, since
+            if fresh and taken.isdisjoint(mine) and len(set(mine)) == len(mine):
                 taken.update(mine)
                 accepted.append(save)
             else:
@@ -229,6 +244,9 @@ class GroupCommitRecorder(PostgresApplicationRecorder):
     def _commit_alone(self, batch: list[_Save]) -> None:
         for save in batch:
             if save.finished:
+                continue
+            if save.absent:  # the library's path cannot check reads: the command runs again, fresh
+                save.answer(error=IntegrityError("the save's reads could not be checked; run it again"))
                 continue
             try:
                 save.answer(super().insert_events(save.events))

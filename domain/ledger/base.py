@@ -9,9 +9,10 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, ParamSpec, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
@@ -41,16 +42,49 @@ class Written(Generic[T]):
     replayed: bool = False
 
 
+@dataclass
+class _Attempt:
+    """One run of a command. With ``cached`` on (the first run, where the event store checks reads), an
+    aggregate found in the cache is used as it is, without asking the store for newer events; its version
+    is noted in ``reads`` and the next commit's transaction checks, under the table lock, that nothing was
+    stored after it (else the commit conflicts and the command runs again on fresh state)."""
+
+    cached: bool
+    reads: dict[UUID, int] = field(default_factory=dict)  # served from the cache, not yet checked
+    committed: bool = False
+
+    def unchecked(self) -> bool:
+        """The run ended on state from the cache that no commit checked: its outcome may be stale."""
+        return bool(self.reads)
+
+
+_attempt: ContextVar[_Attempt | None] = ContextVar("keyledger_command_attempt", default=None)
+
+
 def retried(method: Callable[P, Written[T]]) -> Callable[P, Written[T]]:
-    """Runs a use case again on fresh state when a concurrent write beat it to an aggregate."""
+    """Runs a use case again on fresh state when a concurrent write beat it to an aggregate, or when it
+    ended (returned or raised) on cached state that no commit checked."""
 
     @functools.wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Written[T]:
-        for _ in range(CONFLICT_ATTEMPTS):
+        if _attempt.get() is not None:  # called by a command: that command's runs cover this call
+            return method(*args, **kwargs)
+        checks_reads = bool(getattr(args[0], "checks_reads", False))
+        for run in range(CONFLICT_ATTEMPTS):
+            attempt = _Attempt(cached=checks_reads and run == 0)
+            token = _attempt.set(attempt)
             try:
-                return method(*args, **kwargs)
+                result = method(*args, **kwargs)
             except IntegrityError:
                 continue
+            except Exception:
+                if attempt.unchecked():  # nothing was committed: decide again on fresh state
+                    continue
+                raise
+            finally:
+                _attempt.reset(token)
+            if not attempt.unchecked():
+                return result
         raise ConcurrencyExhausted("too many concurrent changes; try again")
 
     return wrapper
@@ -108,6 +142,11 @@ class LedgerBase(Application[UUID]):
         self.change_listeners: list[Callable[[list[UUID]], None]] = []
         # Resources built beside the ledger (e.g. its personal-data key table's connections), closed with it.
         self.closers: list[Callable[[], None]] = []
+        # Commands may use cached aggregates without asking the store for newer events when the store
+        # checks, as it commits, that none was stored since (``adapters.group_commit``).
+        self.checks_reads = self.repository.cache is not None and bool(
+            getattr(self.recorder, "checks_reads", False)
+        )
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=self.mapper_class)
@@ -126,9 +165,22 @@ class LedgerBase(Application[UUID]):
         return base64.urlsafe_b64encode(self.entropy(32)).rstrip(b"=").decode()
 
     def _get(self, ident: UUID) -> Aggregate:
-        """The aggregate for a command to change: a private copy when it came through the cache."""
+        """The aggregate for a command to change: a private copy when it came through the cache (as it
+        is cached during a command's checked run, else brought up to date from the store first)."""
+        cache = self.repository.cache
+        attempt = _attempt.get()
+        if cache is not None and attempt is not None and attempt.cached and not attempt.committed:
+            try:
+                cached = cast(Aggregate, cache.get(ident))
+            except KeyError:
+                pass
+            else:
+                # The version before the copy: the copy is at least this new, so checking that nothing
+                # follows this version also catches a copy taken while another thread updated it.
+                attempt.reads[ident] = cached.version
+                return private_copy(cached)
         found: Aggregate = self.repository.get(ident, projector_func=replay, deepcopy_from_cache=False)
-        return private_copy(found) if self.repository.cache is not None else found
+        return private_copy(found) if cache is not None else found
 
     def load(self, cls: type[A], ident: UUID, kind: str) -> A:
         """The aggregate, or ``NotFound`` (also when the id names an aggregate of another kind)."""
@@ -168,13 +220,28 @@ class LedgerBase(Application[UUID]):
             elif obj is not None:
                 processing.collect_events(obj)
         processing.saved_kwargs.update(kwargs)
+        attempt = _attempt.get()
+        if attempt is not None and processing.events:
+            if attempt.cached:
+                # Stored versions that would make this run's cached reads stale: the store refuses the
+                # save (a conflict, so the command runs again) if it holds any of them.
+                processing.saved_kwargs["reads"] = [(i, v + 1) for i, v in attempt.reads.items()]
+            # Handed over before the write: should it fail otherwise than by a conflict, the command
+            # is not run again (the write may have been committed).
+            attempt.committed = True
+            attempt.reads.clear()
         recordings = self._record(processing)
         cache = self.repository.cache
         if cache is not None and self.repository.fastforward:
             for aggregate_id, aggregate in processing.aggregates.items():
-                # A copy: the command still holds its instance. Fast-forwarding brings it up to date
-                # should another process have written since.
-                cache.put(aggregate_id, private_copy(aggregate))
+                # A copy: the command still holds its instance. Never over a newer one a faster thread
+                # left; fast-forwarding brings it up to date should another process have written since.
+                try:
+                    newer = cache.get(aggregate_id).version >= aggregate.version
+                except KeyError:
+                    newer = False
+                if not newer:
+                    cache.put(aggregate_id, private_copy(aggregate))
         self._take_snapshots(processing)
         self._notify(recordings)
         self.notify(processing.events)  # the library's deprecated hook, called as its save does

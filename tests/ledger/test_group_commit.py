@@ -160,3 +160,51 @@ def test_a_failed_batch_commits_each_save_alone(gated_ledger: Ledger) -> None:
         (b, b'{"n":"b1"}'),
         (a, b'{"n":"a1"}'),
     ]
+
+
+def test_the_store_refuses_a_save_whose_reads_went_stale(gated_ledger: Ledger) -> None:
+    """In one batch, a save that read a version stored before the batch, or saved by an earlier save of
+    the batch, gets IntegrityError; a save whose reads are still current commits, once."""
+    recorder = gated_ledger.recorder
+    assert isinstance(recorder, GroupCommitRecorder)
+    read, written, mine, other, late, leader_id = (uuid.uuid4() for _ in range(6))
+    GatedRecorder.gate.set()
+    recorder.insert_events([stored(read, 1, b"{}"), stored(read, 2, b"{}"), stored(written, 1, b"{}")])
+    GatedRecorder.gate.clear()
+    GatedRecorder.held.clear()
+    recorder.batches.clear()
+    saves: list[tuple[list[StoredEvent], list[tuple[uuid.UUID, int]]]] = [
+        ([stored(mine, 1, b"{}")], [(read, 2)]),  # read version 1: version 2 was stored before
+        ([stored(written, 2, b"{}")], []),
+        ([stored(other, 1, b"{}")], [(written, 2)]),  # read version 1: the save above stores 2
+        ([stored(late, 1, b"{}")], [(read, 3), (written, 3)]),  # read the latest of both: current
+    ]
+    with ThreadPoolExecutor(len(saves) + 1) as pool:
+        leader = pool.submit(recorder.insert_events, [stored(leader_id, 1, b"{}")])
+        assert GatedRecorder.held.wait(30), "the first batch never reached the gate"
+        futures: list[Future[Sequence[int] | None]] = []
+        for index, (events, reads) in enumerate(saves):
+            futures.append(pool.submit(recorder.insert_events, events, reads=reads))
+            queued(recorder, index + 1)
+        GatedRecorder.gate.set()
+        assert leader.result(30)
+        outcomes = [f.exception(30) or f.result() for f in futures]
+    assert recorder.batches == [1, len(saves)]
+    assert [isinstance(o, IntegrityError) for o in outcomes] == [True, False, True, False]
+    assert {r["originator_id"] for r in rows(gated_ledger)} == {read, written, late, leader_id}
+
+
+def test_a_save_with_reads_is_refused_where_they_cannot_be_checked(gated_ledger: Ledger) -> None:
+    """When the batch falls back to the library's own path, a save with reads conflicts (its command
+    runs again, fresh) instead of being stored unchecked."""
+    recorder = gated_ledger.recorder
+    assert isinstance(recorder, GroupCommitRecorder)
+    GatedRecorder.gate.set()
+
+    def broken(_batch: list[_Save]) -> None:
+        raise psycopg.OperationalError("the connection dropped")
+
+    recorder._commit_batch = broken  # type: ignore[method-assign,assignment]
+    with pytest.raises(IntegrityError):
+        recorder.insert_events([stored(uuid.uuid4(), 1, b"{}")], reads=[(uuid.uuid4(), 1)])
+    assert recorder.insert_events([stored(uuid.uuid4(), 1, b"{}")])
