@@ -1,25 +1,27 @@
 """Group commit for the PostgreSQL event store: the saves of concurrent commands share one transaction.
 
 The library's recorder takes ``LOCK TABLE ... IN EXCLUSIVE MODE`` for every save (so notification ids are
-issued in commit order and no reader passes a gap that is filled later); one save at a time, each with its
-own fsync, caps the log at about 470 commands/s on this hardware whatever the number of writers. Here a
-save joins a queue; the first thread to find no batch in flight leads: it takes every queued save, and in
-one transaction locks the table, finds which saves would conflict, inserts the rest with one statement and
-commits. Saves arriving meanwhile queue up for the next batch, which the oldest of them leads: a lone
+issued in commit order and no reader passes a gap that is filled later); one save at a time, each with its own
+fsync, caps the log at about 470 commands/s on this hardware whatever the number of writers. Here a save joins
+a queue; the first thread to find no batch in flight leads: it takes every queued save, leaves out those that
+conflict with an earlier save of the batch, and sends BEGIN, the table lock, one statement and COMMIT in one
+round trip. That statement inserts every event unless a key is already stored; if one is (rare: another
+process wrote first), it inserts nothing and names the saves refused, and the rest go again in a new
+transaction. Saves arriving meanwhile queue up for the next batch, which the oldest of them leads: a lone
 writer waits for nobody, sixteen writers share one lock and one fsync.
 
 Each save keeps its own optimistic-concurrency check. Under the table lock no other writer can insert, so a
-save conflicts exactly when one of its (aggregate, version) keys is already stored or is claimed by an
-earlier save of the same batch; such a save alone gets the ``IntegrityError`` its command retries on, and
-the others commit exactly once. A save may also name keys that must *not* be stored (``reads``: the next
-versions of aggregates its command took from the cache without asking for newer events); it conflicts
-in the same way when one of them is stored or saved earlier in the batch, which makes the command's
-decision as good as one taken on fresh state. Every waiter is answered only after COMMIT has returned, so an
-acknowledged command is durable. Should the batch's transaction fail for any other reason, each of its
-saves is committed alone through the library's own path (with its retries), so nothing is lost or
-applied twice (a save with ``reads`` cannot be checked there, so it conflicts and its command runs again
-on fresh state). Notification ids of one transaction are consecutive: conflicting saves are left out before
-the insert, never rolled back after it.
+save conflicts exactly when one of its (aggregate, version) keys is already stored or is claimed by an earlier
+save of the same batch; such a save alone gets the ``IntegrityError`` its command retries on, and the others
+commit exactly once. A save may also name keys that must *not* be stored (``reads``: the next versions of
+aggregates its command took from the cache without asking for newer events); it conflicts in the same way when
+one of them is stored or saved earlier in the batch, which makes the command's decision as good as one taken
+on fresh state. Every waiter is answered only after COMMIT has returned, so an acknowledged command is durable
+(COMMIT's outcome is read before anyone is answered). Should the batch's transaction fail for any other
+reason, each of its saves is committed alone through the library's own path (with its retries), so nothing is
+lost or applied twice (a save with ``reads`` cannot be checked there, so it conflicts and its command runs
+again on fresh state). Notification ids of one transaction are consecutive: conflicting saves are left out
+before the insert, never rolled back after it.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
-from psycopg import Connection, Cursor
+from psycopg import Connection
+from psycopg.pq import TransactionStatus
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
@@ -77,20 +80,22 @@ class GroupCommitRecorder(PostgresApplicationRecorder):
             "table": Identifier(self.events_table_name),
             "id_type": Identifier(self.datastore.originator_id_type),
         }
-        self.stored_keys_statement = SQL(
-            "SELECT originator_id, originator_version FROM {schema}.{table} "
-            "WHERE (originator_id, originator_version) IN "
-            "(SELECT * FROM unnest(%b::{id_type}[], %b::bigint[]))"
-        ).format(**names)
-        # The events as four arrays sent in binary (the library sends one array of a composite type as
-        # text, escaping every byte of every event's state: a fifth of a batch's CPU).
-        self.insert_arrays_statement = SQL(
-            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
-            "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[]) "
-            "RETURNING notification_id"
+        # One statement finds the saves a stored key refuses and, when there is none, inserts every event
+        # (four arrays sent in binary: the library sends one array of a composite type as text, escaping
+        # every byte of every event's state). Sent in one round trip with BEGIN, the lock and COMMIT.
+        self.batch_statement = SQL(
+            "WITH stale AS ("
+            " SELECT DISTINCT k.save"
+            " FROM unnest(%b::{id_type}[], %b::bigint[], %b::int[]) AS k(id, version, save)"
+            " JOIN {schema}.{table} AS e ON e.originator_id = k.id AND e.originator_version = k.version"
+            "), inserted AS ("
+            " INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state)"
+            " SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[])"
+            " WHERE NOT EXISTS (SELECT FROM stale)"
+            " RETURNING notification_id"
+            ") SELECT false, save FROM stale UNION ALL SELECT true, notification_id FROM inserted"
         ).format(**names)
         self._batch_statements: list[bytes] = []  # rendered once, on the first batch's connection
-
         self._selects: dict[tuple[bool, bool, bool, bool], bytes] = {}
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
@@ -181,65 +186,71 @@ class GroupCommitRecorder(PostgresApplicationRecorder):
                     self._leading = False
 
     def _commit_batch(self, batch: list[_Save]) -> None:
-        with (
-            self.datastore.get_connection() as conn,
-            conn.pipeline(),
-            conn.transaction(),
-            conn.cursor(row_factory=tuple_row) as curs,
-        ):
-            *lock_and_notify, stored_keys, insert = self._batch_statements or self._render(conn)
-            for statement in lock_and_notify:
-                curs.execute(statement, prepare=True)
-            accepted, conflicted = self._partition(curs, stored_keys, batch)
-            events = [e for save in accepted for e in save.events]
-            ids: list[int] = []
-            if events:
-                columns = (
-                    [e.originator_id for e in events],
-                    [e.originator_version for e in events],
-                    [e.topic for e in events],
-                    [e.state for e in events],
-                )
-                curs.execute(insert, columns, prepare=True)
-                ids = [row[0] for row in curs.fetchall()]
-        # Committed: only now is anyone answered.
-        at = 0
-        for save in accepted:
-            save.answer(ids[at : at + len(save.events)])
-            at += len(save.events)
-        for save in conflicted:
+        """Commits the saves of ``batch`` that conflict with nothing, in one transaction; answers each save
+        once that transaction has committed (the conflicting ones with ``IntegrityError``)."""
+        refused: list[_Save] = []  # by a key already stored
+        while True:
+            accepted, conflicted = _within_batch([save for save in batch if save not in refused])
+            stale = self._try_commit(accepted) if accepted else set()
+            if not stale:
+                break
+            # Nothing was inserted: the others go again, without the refused (whose keys they may share).
+            refused += [accepted[i] for i in stale]
+        for save in refused + conflicted:
             save.answer(error=IntegrityError("a concurrent save stored this aggregate version first"))
 
-    def _render(self, conn: Connection[Any]) -> list[bytes]:
-        """The library's lock statements and NOTIFY, the conflict check and the insert, as bytes."""
-        notify = SQL("NOTIFY {0}").format(Identifier(self.channel_name))
-        statements = [
-            *self.lock_table_statements,
-            notify,
-            self.stored_keys_statement,
-            self.insert_arrays_statement,
-        ]
-        self._batch_statements = [rendered(s, conn) for s in statements]
-        return self._batch_statements
+    def _try_commit(self, saves: list[_Save]) -> set[int]:
+        """One transaction, one round trip: BEGIN, the table lock, NOTIFY, the batch statement, COMMIT.
+        Either every save's events are inserted and each save is answered, or none is and the indexes of
+        the saves a stored key refused are returned."""
+        begin, *lock_and_notify, batch_statement, commit = self._batch_statements or self._render()
+        keys = [(key, i) for i, save in enumerate(saves) for key in (*save.claims(), *save.absent)]
+        events = [e for save in saves for e in save.events]
+        params = (
+            [k[0][0] for k in keys],
+            [k[0][1] for k in keys],
+            [k[1] for k in keys],
+            [e.originator_id for e in events],
+            [e.originator_version for e in events],
+            [e.topic for e in events],
+            [e.state for e in events],
+        )
+        with self.datastore.get_connection() as conn:
+            try:
+                with conn.pipeline(), conn.cursor(row_factory=tuple_row) as curs:
+                    conn.execute(begin, prepare=True)
+                    for statement in lock_and_notify:
+                        conn.execute(statement, prepare=True)
+                    curs.execute(batch_statement, params, prepare=True)
+                    conn.execute(commit, prepare=True)
+                    rows = curs.fetchall()  # one sync for all of it; COMMIT's outcome is read on exit
+            except BaseException:
+                if conn.info.transaction_status != TransactionStatus.IDLE:
+                    conn.rollback()
+                raise
+        refused = {row[1] for row in rows if not row[0]}
+        if refused:
+            return refused
+        # Committed: only now is anyone answered. Ids are issued in insert order.
+        ids = sorted(row[1] for row in rows)
+        at = 0
+        for save in saves:
+            save.answer(ids[at : at + len(save.events)])
+            at += len(save.events)
+        return set()
 
-    def _partition(
-        self, curs: Cursor[tuple[Any, ...]], stored_keys: bytes, batch: list[_Save]
-    ) -> tuple[list[_Save], list[_Save]]:
-        """The saves whose keys are free (in batch order), and those that would conflict."""
-        keys = [key for save in batch for key in (*save.claims(), *save.absent)]
-        curs.execute(stored_keys, ([k[0] for k in keys], [k[1] for k in keys]), prepare=True)
-        taken: set[Key] = {(row[0], row[1]) for row in curs.fetchall()}
-        accepted: list[_Save] = []
-        conflicted: list[_Save] = []
-        for save in batch:
-            mine = save.claims()
-            fresh = taken.isdisjoint(save.absent)  # nothing stored, nor saved earlier in the batch, since
-            if fresh and taken.isdisjoint(mine) and len(set(mine)) == len(mine):
-                taken.update(mine)
-                accepted.append(save)
-            else:
-                conflicted.append(save)
-        return accepted, conflicted
+    def _render(self) -> list[bytes]:
+        """BEGIN, the library's lock statements and NOTIFY, the batch statement and COMMIT, as bytes."""
+        with self.datastore.get_connection() as conn:
+            statements = [
+                SQL("BEGIN"),
+                *self.lock_table_statements,
+                SQL("NOTIFY {0}").format(Identifier(self.channel_name)),
+                self.batch_statement,
+                SQL("COMMIT"),
+            ]
+            self._batch_statements = [rendered(s, conn) for s in statements]
+        return self._batch_statements
 
     def _commit_alone(self, batch: list[_Save]) -> None:
         for save in batch:
@@ -252,6 +263,22 @@ class GroupCommitRecorder(PostgresApplicationRecorder):
                 save.answer(super().insert_events(save.events))
             except Exception as error:
                 save.answer(error=error)
+
+
+def _within_batch(batch: list[_Save]) -> tuple[list[_Save], list[_Save]]:
+    """The saves that conflict with no earlier save of the batch (in batch order), and those that do: a
+    key claimed twice, or a read of a version an earlier save writes."""
+    claimed: set[Key] = set()
+    accepted: list[_Save] = []
+    conflicted: list[_Save] = []
+    for save in batch:
+        mine = save.claims()
+        if claimed.isdisjoint(save.absent) and claimed.isdisjoint(mine) and len(set(mine)) == len(mine):
+            claimed.update(mine)
+            accepted.append(save)
+        else:
+            conflicted.append(save)
+    return accepted, conflicted
 
 
 def rendered(statement: Any, conn: Connection[Any]) -> bytes:

@@ -6,7 +6,7 @@ erasure capability can encrypt them in one place.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 ContextData = dict[str, Any]
@@ -37,8 +37,15 @@ class AuditContext:
         return AuditContext(self.actor, self.request_id, None, None, self.reason)
 
     def as_event_data(self) -> ContextData:
-        """The plain mapping stored in an event's ``context`` field."""
-        return asdict(self)
+        """The plain mapping stored in an event's ``context`` field (spelled out: ``asdict`` copies each
+        value recursively, a noticeable share of a command's CPU for five strings)."""
+        return {
+            "actor": self.actor,
+            "request_id": self.request_id,
+            "client_ip": self.client_ip,
+            "user_agent": self.user_agent,
+            "reason": self.reason,
+        }
 
     @classmethod
     def from_event_data(cls, data: ContextData) -> AuditContext:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from dataclasses import asdict
 
 from domain import errors
 from domain.context import AuditContext
@@ -23,6 +24,11 @@ def test_context_event_data_is_plain() -> None:
         "user_agent": "pytest",
         "reason": "testing",
     }
+
+
+def test_context_event_data_names_every_field() -> None:
+    """The spelled-out mapping is ``asdict``'s: a field added to the context is stored too."""
+    assert CTX.as_event_data() == asdict(CTX)
 
 
 def test_system_context_names_the_worker() -> None:
