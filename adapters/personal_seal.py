@@ -17,7 +17,9 @@ from __future__ import annotations
 import base64
 import functools
 import os
-from collections.abc import Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -32,6 +34,7 @@ from adapters.personal_keys import PersonalKeyError, PersonalKeys
 from domain import personal
 
 PREFIX = SEALED_PREFIX
+LINKS_KEPT = 100_000  # device and session links held in memory (about 25 MB), the most recently used
 
 
 class SealedValueDamaged(ValueError):
@@ -56,16 +59,62 @@ def is_sealed(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(PREFIX)
 
 
+class AccountLinks(Mapping[UUID, UUID]):
+    """Device or session id -> the account it was created for, which seals its later events. The most
+    recently used ``kept`` links stay in memory; a link asked for and not held is read from the aggregate's
+    first stored event (``first_events``, once the store is known), so a process that runs for months
+    holds a bounded number and never seals an event under another key for want of one."""
+
+    def __init__(self, kept: int = LINKS_KEPT) -> None:
+        self.kept = kept
+        self._held: OrderedDict[UUID, UUID] = OrderedDict()
+        self._lock = threading.Lock()
+        # Reads an aggregate's first event back through the mapper (which remembers its link).
+        self.first_events: Callable[[UUID], Sequence[object]] | None = None
+
+    def remember(self, ident: UUID, account: UUID) -> None:
+        with self._lock:
+            self._held[ident] = account
+            self._held.move_to_end(ident)
+            while len(self._held) > self.kept:
+                self._held.popitem(last=False)
+
+    def _held_link(self, ident: UUID) -> UUID | None:
+        with self._lock:
+            found = self._held.get(ident)
+            if found is not None:
+                self._held.move_to_end(ident)
+            return found
+
+    def __getitem__(self, ident: UUID) -> UUID:
+        found = self._held_link(ident)
+        if found is None and self.first_events is not None:
+            self.first_events(ident)
+            found = self._held_link(ident)
+        if found is None:
+            raise KeyError(ident)
+        return found
+
+    def __iter__(self) -> Iterator[UUID]:
+        with self._lock:
+            return iter(list(self._held))
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+
 class SealingMapper(Mapper[UUID]):
     """A mapper that seals personal fields on the way to the store and opens them on the way back."""
 
     def __init__(self, transcoder: Transcoder, **kwargs: Any) -> None:
         super().__init__(transcoder, **kwargs)
         self._keys: PersonalKeys | None = None  # attached once the ledger's database is known
-        self.links: dict[UUID, UUID] = {}  # device or session id -> the account it was created for
+        self.links = AccountLinks()
 
-    def attach(self, keys: PersonalKeys) -> None:
+    def attach(self, keys: PersonalKeys, first_events: Callable[[UUID], Sequence[StoredEvent]]) -> None:
+        """The key table, and a way to read an aggregate's first stored event (for a link not held)."""
         self._keys = keys
+        self.links.first_events = lambda ident: [self.to_domain_event(e) for e in first_events(ident)]
 
     @property
     def keys(self) -> PersonalKeys:
@@ -154,7 +203,7 @@ class SealingMapper(Mapper[UUID]):
     def _remember_link(self, topic: str, originator_id: UUID, state: Mapping[str, Any]) -> None:
         account = personal.link_of(topic, state)
         if account is not None:
-            self.links[originator_id] = account
+            self.links.remember(originator_id, account)
 
 
 def field_value(state: Mapping[str, Any], path: personal.Path) -> Any:

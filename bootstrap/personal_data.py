@@ -3,7 +3,6 @@ table and the read models (which are rebuilt in place so they show ``[erased]``)
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -41,7 +40,7 @@ class PersonalDataService:
         if not account.erased:  # a retry after a crash finds the event and only destroys the key
             position = self.ledger.erase_account(account_id, now, ctx).position
         self.keys.destroy(personal.Subject(account=account_id).key_id, now)
-        self._forget(account_id)
+        self._forget_all()  # rare: dropping every cached aggregate beats finding its devices and sessions
         self.rebuild()
         log.info("erased the personal data of account %s", account_id)
         return position
@@ -115,18 +114,9 @@ class PersonalDataService:
             }
         ]
 
-    def _forget(self, account_id: UUID) -> None:
-        """Drops this process's cached aggregates of the account and its devices and sessions."""
-        cache = self.ledger.repository.cache
-        if cache is None:
-            return
-        linked = [ident for ident, owner in self.mapper.links.items() if owner == account_id]
-        for ident in [account_id, *linked]:
-            with contextlib.suppress(KeyError):
-                cache.get(ident, evict=True)
-
     def _forget_all(self) -> None:
-        """Drops every cached aggregate of this process (after a sweep: any may hold a day's values)."""
+        """Drops every cached aggregate of this process: any may hold the erased values opened (after a
+        sweep, a day's; after an erasure, the account's, its devices' and its sessions')."""
         repository = self.ledger.repository
         if isinstance(repository.cache, LRUCache):
             repository.cache = LRUCache(maxsize=repository.cache.maxsize)

@@ -110,7 +110,7 @@ def attach_personal_keys(ledger: Ledger, master: bytes, *, create_tables: bool) 
     if create_tables:
         keys.create_tables()
     keys.check()
-    personal_seal(ledger).attach(keys)
+    personal_seal(ledger).attach(keys, lambda ident: ledger.recorder.select_events(ident, lte=1))
 
 
 def personal_seal(ledger: Ledger) -> SealingMapper:

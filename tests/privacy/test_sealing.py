@@ -22,6 +22,7 @@ from domain import personal
 from domain.context import AuditContext
 from domain.ledger.service import Ledger
 from domain.roles import Role
+from domain.session import SessionKind
 from tests.stores import pg_env, pg_schema, sealing_ledger, sqlite_env
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -142,3 +143,23 @@ def test_a_key_created_by_two_processes_at_once_is_one_key(kind: str, tmp_path: 
         assert second._create("account:race") == created  # lost the insert: answers with the kept key
         first.destroy("day:2026-01-01", NOW)
         assert second.data_key("day:2026-01-01", create=True) is None
+
+
+def test_a_session_sealed_after_its_link_was_dropped_still_seals_under_its_account(tmp_path: Path) -> None:
+    """The links held in memory are bounded; a session whose link was dropped (or that another process
+    opened) seals its later events under its account's key, the link read back from its first event."""
+    ledger = sealing_ledger(sqlite_env(tmp_path), tmp_path / "data")
+    try:
+        links = personal_seal(ledger).links
+        links.kept = 2
+        names = ("linked_a", "linked_b", "linked_c")
+        accounts = [ledger.register(name, "password123", Role.USER, NOW, CTX).value for name in names]
+        opened = [ledger.open_session(a, SessionKind.WEB, None, NOW, CTX).value for a in accounts]
+        assert len(links) == 2
+        assert opened[0].session_id not in list(links)
+        ledger.refresh_session(opened[0].token, NOW, replace(CTX, actor="anonymous"))
+        last = stored_states(ledger, opened[0].session_id)[-1]
+        assert str(last["context"]["client_ip"]).startswith(f"kl-sealed/v1:account:{accounts[0]}:")
+        assert links[opened[0].session_id] == accounts[0]
+    finally:
+        ledger.close()
