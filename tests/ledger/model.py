@@ -106,6 +106,8 @@ def state_of(aggregate: Any) -> dict[str, Any]:
 class RecordingLedger(Ledger):
     """The ledger, remembering the in-memory state of every aggregate right after it was saved."""
 
+    name = Ledger.name  # the ledger's tables on PostgreSQL (the library names them after the class)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.saved: dict[UUID, dict[str, Any]] = {}

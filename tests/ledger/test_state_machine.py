@@ -1,4 +1,6 @@
-"""The ledger service driven by random sequences of use cases on SQLite, against an independent model.
+"""The ledger service driven by random sequences of use cases against an independent model: on SQLite, and on
+PostgreSQL with each command run by one of two ledgers sharing the store (two API processes, each deciding
+on aggregates cached from before the other's writes).
 
 Invariants after every step: active devices never exceed the limit and match the model; a banned account has
 no open session and cannot open one; a reused refresh token leaves its family closed; every account's license
@@ -7,6 +9,7 @@ expiry equals the model's; replaying each saved aggregate from the store reprodu
 from __future__ import annotations
 
 import tempfile
+from contextlib import ExitStack
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -37,13 +40,14 @@ from domain.errors import (
     SessionExpired,
     UsernameTaken,
 )
+from domain.ledger.service import Ledger
 from domain.roles import DEFAULT_DEVICE_LIMIT, Role
 from domain.session import ABSOLUTE_LIFETIME, CloseReason, SessionKind
 from tests.conftest import NOW
 from tests.fakes import FastHasher, SeededEntropy
 from tests.ledger.model import AccountModel, Grant, LicenseModel, RecordingLedger, SessionModel, state_of
 from tests.ledger.scenarios import PASSWORD, drifted, fingerprint
-from tests.stores import TEST_KEY, make_ledger, sqlite_env
+from tests.stores import TEST_KEY, make_ledger, pg_env, pg_schema, sqlite_env
 
 CTX = AuditContext(actor="admin:machine", request_id="m", client_ip="203.0.113.9", reason="machine")
 WEB_LIFETIME = timedelta(hours=12)
@@ -73,11 +77,9 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.directory = tempfile.TemporaryDirectory()
-        env = sqlite_env(Path(self.directory.name))
-        digests = Digests(TEST_KEY)
-        self.ledger = RecordingLedger(env, digests=digests, hasher=FastHasher(), entropy=SeededEntropy())
-        self.reader = make_ledger(env)
+        self.stack = ExitStack()
+        self.processes, self.reader = self.open_store()
+        self.ledger = self.processes[0]  # the one that runs the next command
         self.now = NOW
         self.model: dict[UUID, AccountModel] = {}
         self.device_owner: dict[UUID, UUID] = {}
@@ -86,13 +88,20 @@ class LedgerMachine(RuleBasedStateMachine):
         self.license_model: dict[UUID, LicenseModel] = {}
         self.states: dict[UUID, dict[str, object]] = {}
 
+    def open_store(self) -> tuple[list[RecordingLedger], Ledger]:
+        """The ledger the rules drive, on a fresh SQLite file, and a second ledger that reads it back."""
+        env = sqlite_env(Path(self.stack.enter_context(tempfile.TemporaryDirectory())))
+        ledger = RecordingLedger(env, digests=Digests(TEST_KEY), hasher=FastHasher(), entropy=SeededEntropy())
+        self.stack.callback(ledger.close)
+        reader = make_ledger(env)
+        self.stack.callback(reader.close)
+        return [ledger], reader
+
     def teardown(self) -> None:
         try:
             self.check_the_whole_store_replays()
         finally:
-            self.ledger.close()
-            self.reader.close()
-            self.directory.cleanup()
+            self.stack.close()
 
     # --- rules ---------------------------------------------------------------------------------
     @initialize(target=accounts)
@@ -299,10 +308,11 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def replay_reproduces_what_was_saved(self) -> None:
-        for ident, state in self.ledger.saved.items():
-            assert state_of(self.reader.repository.get(ident)) == state
-        self.states.update(self.ledger.saved)
-        self.ledger.saved.clear()
+        for process in self.processes:
+            for ident, state in process.saved.items():
+                assert state_of(self.reader.repository.get(ident)) == state
+            self.states.update(process.saved)
+            process.saved.clear()
 
     def check_the_whole_store_replays(self) -> None:
         """Every aggregate in the store, replayed by a fresh ledger, is the state last saved."""
@@ -313,5 +323,31 @@ class LedgerMachine(RuleBasedStateMachine):
             assert state_of(self.reader.repository.get(ident)) == state
 
 
+class TwoProcessMachine(LedgerMachine):
+    """The same rules and invariants on PostgreSQL, each command run by whichever of two ledgers (two
+    processes with their own caches) the last ``switch`` chose."""
+
+    def open_store(self) -> tuple[list[RecordingLedger], Ledger]:
+        schema = self.stack.enter_context(pg_schema())
+        processes = []
+        for seed, create in ((1, True), (2, False)):
+            env = pg_env(schema, create_table=create)
+            process = RecordingLedger(
+                env, digests=Digests(TEST_KEY), hasher=FastHasher(), entropy=SeededEntropy(seed)
+            )
+            self.stack.callback(process.close)
+            assert process.checks_reads, "commands here decide on cached aggregates"
+            processes.append(process)
+        reader = make_ledger(pg_env(schema, create_table=False), seed=3)
+        self.stack.callback(reader.close)
+        return processes, reader
+
+    @rule(which=st.integers(0, 1))
+    def switch(self, which: int) -> None:
+        self.ledger = self.processes[which]
+
+
 LedgerMachine.TestCase.settings = settings(max_examples=50, stateful_step_count=40, deadline=None)
 TestLedgerMachine = LedgerMachine.TestCase
+TwoProcessMachine.TestCase.settings = settings(max_examples=25, stateful_step_count=40, deadline=None)
+TestTwoProcessMachine = pytest.mark.postgres(TwoProcessMachine.TestCase)
