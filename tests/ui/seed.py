@@ -1,15 +1,18 @@
 """A ledger with something on every admin page: users (one banned), keys in every status with notes, a
 device, web and desktop sessions from known browsers, a crash report, an alert, a blocked address, an API
-key. Names are chosen so that no name is also an enum value or an id."""
+key, a published release with a file, a webhook endpoint. Names are chosen so that no name is also an enum
+value or an id."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 from domain.alert import AlertKind
 from domain.context import AuditContext
 from domain.crash_report import Reporter
 from domain.ledger.service import Ledger
+from domain.release import ReleaseFile
 from domain.roles import Role
 from domain.session import SessionKind
 from tests.api.harness import COMPONENTS, PASSWORD
@@ -47,3 +50,13 @@ def seed(ledger: Ledger) -> None:
     ledger.ban(jun, now + timedelta(days=3), now, by_admin.with_reason("abuse"))
     ledger.block_ip("203.0.113.7", None, now, by_admin.with_reason("scanner"))
     ledger.create_api_key("billing sync", ["licenses:read"], None, now, by_admin)
+    installer = ReleaseFile(
+        UUID(int=7), "studio-setup.exe", 48_213_504, "ab" * 32, "release-studio", 48_220_000
+    )
+    notes = "Faster start-up; fixes the crash when the licence server is unreachable."
+    ledger.publish_release(
+        "studio", "stable", "windows-x64", "2.4.1", notes, Role.USER, [installer], now, by_admin
+    )
+    ledger.register_webhook(
+        "https://crm.example.com/keyledger", ["License.*"], "crm sync", "kl-sealed", now, by_admin
+    )

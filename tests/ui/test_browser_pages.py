@@ -31,11 +31,19 @@ PAGES = (
     "/ui/crashes",
     "CRASH",
     "/ui/releases",
+    "RELEASE",
     "/ui/audit",
     "/ui/alerts",
     "/ui/webhooks",
+    "WEBHOOK",
     "/ui/api-keys",
 )
+DETAIL = {  # a detail page in the sweep: reached by the first link of its list
+    "USER": ("/ui/users?search=mina", "/ui/users/"),
+    "CRASH": ("/ui/crashes", "/ui/crashes/"),
+    "RELEASE": ("/ui/releases", "/ui/releases/"),
+    "WEBHOOK": ("/ui/webhooks", "/ui/webhooks/"),
+}
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 812}}
 # Visible text of table cells, feed and list entries holding 8 hex digits that are not part of a full id.
 BARE_IDS = """() => {
@@ -101,13 +109,11 @@ def logged_in(browser: Any, site: str, lang: str, width: str, page: Any = None) 
 
 
 def target(page: Any, path: str) -> str:
-    """A page's path; USER and CRASH stand for the first user's and the first crash report's pages."""
-    if path == "USER":
-        page.goto("/ui/users?search=mina")
-        return str(page.get_attribute("#main table a[href^='/ui/users/']", "href"))
-    if path == "CRASH":
-        page.goto("/ui/crashes")
-        return str(page.get_attribute("#main table a[href^='/ui/crashes/']", "href"))
+    """A page's path; USER, CRASH, RELEASE and WEBHOOK stand for the first such item's own page."""
+    if path in DETAIL:
+        listing, prefix = DETAIL[path]
+        page.goto(listing)
+        return str(page.get_attribute(f"#main table a[href^='{prefix}']", "href"))
     return path
 
 
