@@ -194,6 +194,46 @@ def test_the_store_refuses_a_save_whose_reads_went_stale(gated_ledger: Ledger) -
     assert {r["originator_id"] for r in rows(gated_ledger)} == {read, written, late, leader_id}
 
 
+def test_a_refused_save_leaves_the_rest_of_its_batch_in_one_transaction(gated_ledger: Ledger) -> None:
+    """A save refused by a stored key costs the others of its batch nothing: they commit in the batch's
+    one transaction, with consecutive ids."""
+    recorder = gated_ledger.recorder
+    assert isinstance(recorder, GroupCommitRecorder)
+    read, first, second = (uuid.uuid4() for _ in range(3))
+    GatedRecorder.gate.set()
+    recorder.insert_events([stored(read, 1, b"{}"), stored(read, 2, b"{}")])
+    GatedRecorder.gate.clear()
+    GatedRecorder.held.clear()
+    recorder.batches.clear()
+    transactions: list[int] = []
+    commit = recorder._try_commit
+
+    def counted(saves: list[_Save]) -> list[_Save]:
+        transactions.append(len(saves))
+        return commit(saves)
+
+    recorder._try_commit = counted  # type: ignore[method-assign]
+    saves = [
+        ([stored(first, 1, b"{}")], []),
+        ([stored(uuid.uuid4(), 1, b"{}")], [(read, 2)]),  # read version 1: refused
+        ([stored(second, 1, b"{}")], []),
+    ]
+    with ThreadPoolExecutor(len(saves) + 1) as pool:
+        leader = pool.submit(recorder.insert_events, [stored(uuid.uuid4(), 1, b"{}")])
+        assert GatedRecorder.held.wait(30), "the first batch never reached the gate"
+        futures: list[Future[Sequence[int] | None]] = []
+        for index, (events, reads) in enumerate(saves):
+            futures.append(pool.submit(recorder.insert_events, events, reads=reads))
+            queued(recorder, index + 1)
+        GatedRecorder.gate.set()
+        assert leader.result(30)
+        outcomes = [f.exception(30) or f.result() for f in futures]
+    assert transactions == [1, len(saves)]
+    assert isinstance(outcomes[1], IntegrityError)
+    ids = [*outcomes[0], *outcomes[2]]  # type: ignore[misc]
+    assert ids[1] == ids[0] + 1
+
+
 def test_a_save_with_reads_is_refused_where_they_cannot_be_checked(gated_ledger: Ledger) -> None:
     """When the batch falls back to the library's own path, a save with reads conflicts (its command
     runs again, fresh) instead of being stored unchecked."""
