@@ -162,6 +162,26 @@ def test_a_failed_batch_commits_each_save_alone(gated_ledger: Ledger) -> None:
     ]
 
 
+Reads = list[tuple[uuid.UUID, int]]
+
+
+def one_batch(
+    recorder: GroupCommitRecorder, saves: list[tuple[list[StoredEvent], Reads]], leader: uuid.UUID
+) -> list[Any]:
+    """``saves`` queued behind a held first batch (one event of ``leader``), so they form one batch; each
+    save's ids or its error."""
+    with ThreadPoolExecutor(len(saves) + 1) as pool:
+        first = pool.submit(recorder.insert_events, [stored(leader, 1, b"{}")])
+        assert GatedRecorder.held.wait(30), "the first batch never reached the gate"
+        futures: list[Future[Sequence[int] | None]] = []
+        for index, (events, reads) in enumerate(saves):
+            futures.append(pool.submit(recorder.insert_events, events, reads=reads))
+            queued(recorder, index + 1)
+        GatedRecorder.gate.set()
+        assert first.result(30)
+        return [f.exception(30) or f.result() for f in futures]
+
+
 def test_the_store_refuses_a_save_whose_reads_went_stale(gated_ledger: Ledger) -> None:
     """In one batch, a save that read a version stored before the batch, or saved by an earlier save of
     the batch, gets IntegrityError; a save whose reads are still current commits, once."""
@@ -173,22 +193,13 @@ def test_the_store_refuses_a_save_whose_reads_went_stale(gated_ledger: Ledger) -
     GatedRecorder.gate.clear()
     GatedRecorder.held.clear()
     recorder.batches.clear()
-    saves: list[tuple[list[StoredEvent], list[tuple[uuid.UUID, int]]]] = [
+    saves: list[tuple[list[StoredEvent], Reads]] = [
         ([stored(mine, 1, b"{}")], [(read, 2)]),  # read version 1: version 2 was stored before
         ([stored(written, 2, b"{}")], []),
         ([stored(other, 1, b"{}")], [(written, 2)]),  # read version 1: the save above stores 2
         ([stored(late, 1, b"{}")], [(read, 3), (written, 3)]),  # read the latest of both: current
     ]
-    with ThreadPoolExecutor(len(saves) + 1) as pool:
-        leader = pool.submit(recorder.insert_events, [stored(leader_id, 1, b"{}")])
-        assert GatedRecorder.held.wait(30), "the first batch never reached the gate"
-        futures: list[Future[Sequence[int] | None]] = []
-        for index, (events, reads) in enumerate(saves):
-            futures.append(pool.submit(recorder.insert_events, events, reads=reads))
-            queued(recorder, index + 1)
-        GatedRecorder.gate.set()
-        assert leader.result(30)
-        outcomes = [f.exception(30) or f.result() for f in futures]
+    outcomes = one_batch(recorder, saves, leader_id)
     assert recorder.batches == [1, len(saves)]
     assert [isinstance(o, IntegrityError) for o in outcomes] == [True, False, True, False]
     assert {r["originator_id"] for r in rows(gated_ledger)} == {read, written, late, leader_id}
@@ -218,19 +229,10 @@ def test_a_refused_save_leaves_the_rest_of_its_batch_in_one_transaction(gated_le
         ([stored(uuid.uuid4(), 1, b"{}")], [(read, 2)]),  # read version 1: refused
         ([stored(second, 1, b"{}")], []),
     ]
-    with ThreadPoolExecutor(len(saves) + 1) as pool:
-        leader = pool.submit(recorder.insert_events, [stored(uuid.uuid4(), 1, b"{}")])
-        assert GatedRecorder.held.wait(30), "the first batch never reached the gate"
-        futures: list[Future[Sequence[int] | None]] = []
-        for index, (events, reads) in enumerate(saves):
-            futures.append(pool.submit(recorder.insert_events, events, reads=reads))
-            queued(recorder, index + 1)
-        GatedRecorder.gate.set()
-        assert leader.result(30)
-        outcomes = [f.exception(30) or f.result() for f in futures]
+    outcomes = one_batch(recorder, saves, uuid.uuid4())
     assert transactions == [1, len(saves)]
     assert isinstance(outcomes[1], IntegrityError)
-    ids = [*outcomes[0], *outcomes[2]]  # type: ignore[misc]
+    ids = [*outcomes[0], *outcomes[2]]
     assert ids[1] == ids[0] + 1
 
 
