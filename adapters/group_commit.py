@@ -237,15 +237,15 @@ class GroupCommitRecorder(PostgresApplicationRecorder):
         refused = {row[1] for row in rows if not row[0]}
         stored = [save for i, save in enumerate(saves) if i not in refused]
         ids = sorted(row[1] for row in rows if row[0])
-        if len(ids) != sum(len(save.events) for save in stored):  # never seen; not an answer to guess at
+        if len(ids) == sum(len(save.events) for save in stored):
+            at = 0
+            for save in stored:
+                save.answer(ids[at : at + len(save.events)])
+                at += len(save.events)
+        else:  # never seen; not an answer to guess at
             log.error("a group commit stored %d events for saves holding others", len(ids))
             for save in stored:
                 save.answer(error=OperationalError("the batch committed, but its ids could not be matched"))
-        at = 0
-        for save in stored:
-            if not save.finished:
-                save.answer(ids[at : at + len(save.events)])
-            at += len(save.events)
         return [saves[i] for i in sorted(refused)]
 
     def _render(self) -> list[bytes]:

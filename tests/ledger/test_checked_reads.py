@@ -5,9 +5,7 @@ exactly as if every read had gone to the store."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -19,8 +17,6 @@ from domain.ledger.service import Ledger
 from domain.session import SessionKind
 from tests.ledger.scenarios import appended, fingerprint, head, registered
 from tests.stores import make_ledger, pg_env, pg_schema, sqlite_env
-
-pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
@@ -36,6 +32,7 @@ def two_processes() -> Iterator[tuple[Ledger, Ledger]]:
             there.close()
 
 
+@pytest.mark.postgres
 def test_a_ban_in_another_process_stops_a_rebind_here(
     two_processes: tuple[Ledger, Ledger], now: datetime, ctx: AuditContext
 ) -> None:
@@ -51,6 +48,7 @@ def test_a_ban_in_another_process_stops_a_rebind_here(
     assert appended(here, before) == [], "nothing was recorded for the banned account"
 
 
+@pytest.mark.postgres
 def test_an_unban_in_another_process_lets_a_login_here_through(
     two_processes: tuple[Ledger, Ledger], now: datetime, ctx: AuditContext
 ) -> None:
@@ -63,32 +61,6 @@ def test_an_unban_in_another_process_lets_a_login_here_through(
     there.unban(account, now, ctx)
     opened = here.open_session(account, SessionKind.DESKTOP, device, now, ctx)
     assert opened.position is not None
-
-
-def test_every_command_sees_its_own_process_writes_at_sixteen_writers(
-    now: datetime, ctx: AuditContext
-) -> None:
-    """Sixteen threads changing one account's limit, each reading it from the cache: every change is
-    stored once, versions without gaps, and the cache ends at the stored version."""
-    with pg_schema() as schema:
-        ledger = make_ledger(pg_env(schema, pool_size=16))
-        try:
-            assert ledger.checks_reads
-            account = registered(ledger, now, ctx)
-            barrier = threading.Barrier(16)
-
-            def set_limit(limit: int) -> None:
-                barrier.wait()
-                ledger.set_device_limit(account, limit, now, ctx)
-
-            with ThreadPoolExecutor(16) as pool:
-                list(pool.map(set_limit, range(2, 18)))
-            versions = [e.originator_version for e in ledger.events.get(account)]
-            assert versions == list(range(1, 18))
-            assert ledger.repository.cache is not None
-            assert ledger.repository.cache.get(account).version == 17
-        finally:
-            ledger.close()
 
 
 def test_sqlite_commands_read_through_to_the_store(tmp_path: Path) -> None:

@@ -115,11 +115,13 @@ def test_a_conflicting_save_fails_alone_and_the_others_commit_once(gated_ledger:
 
 
 def test_commands_retry_their_conflicts_and_apply_exactly_once(now: datetime, ctx: AuditContext) -> None:
-    """Sixteen commands on one account at once: each conflicting save is retried on fresh state, so the
-    account ends with exactly sixteen new events and the log has no duplicates."""
+    """Sixteen commands on one account at once, each reading it from the cache: each conflicting save is
+    retried on fresh state, so the account ends with exactly sixteen new events, the log has no duplicates
+    and the cache ends at the stored version."""
     with pg_schema() as schema:
         ledger = make_ledger(pg_env(schema, pool_size=16))
         try:
+            assert ledger.checks_reads
             account = ledger.register("crowd", "correct horse", Role.USER, now, ctx).value
             limits = list(range(2, 18))
             barrier = threading.Barrier(len(limits))
@@ -136,6 +138,8 @@ def test_commands_retry_their_conflicts_and_apply_exactly_once(now: datetime, ct
             recorder = ledger.recorder
             assert isinstance(recorder, GroupCommitRecorder)
             assert max(recorder.batches) > 1, "the commands never shared a batch"
+            assert ledger.repository.cache is not None
+            assert ledger.repository.cache.get(account).version == len(limits) + 1
         finally:
             ledger.close()
 
