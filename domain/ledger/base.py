@@ -52,10 +52,23 @@ class _Attempt:
     cached: bool
     reads: dict[UUID, int] = field(default_factory=dict)  # served from the cache, not yet checked
     committed: bool = False
+    replay: list[bytes] = field(default_factory=list)  # the last run's random draws, to draw again
+    drawn: list[bytes] = field(default_factory=list)
 
     def unchecked(self) -> bool:
         """The run ended on state from the cache that no commit checked: its outcome may be stale."""
         return bool(self.reads)
+
+    def draw(self, n: int, entropy: Callable[[int], bytes]) -> bytes:
+        """``n`` random bytes: those the last run drew at this point if it drew ``n`` there, so a run again
+        makes the same ids and secrets as the run before (that stored nothing under them); else fresh."""
+        value = self.replay.pop(0) if self.replay and len(self.replay[0]) == n else entropy(n)
+        self.drawn.append(value)
+        return value
+
+    def next(self, *, cached: bool) -> _Attempt:
+        """The next run: it draws this one's random bytes again unless this one committed something."""
+        return _Attempt(cached=cached, replay=[] if self.committed else list(self.drawn))
 
 
 _attempt: ContextVar[_Attempt | None] = ContextVar("keyledger_command_attempt", default=None)
@@ -70,8 +83,9 @@ def retried(method: Callable[P, Written[T]]) -> Callable[P, Written[T]]:
         if _attempt.get() is not None:  # called by a command: that command's runs cover this call
             return method(*args, **kwargs)
         checks_reads = bool(getattr(args[0], "checks_reads", False))
+        attempt = _Attempt(cached=False)
         for run in range(CONFLICT_ATTEMPTS):
-            attempt = _Attempt(cached=checks_reads and run == 0)
+            attempt = attempt.next(cached=checks_reads and run == 0)
             token = _attempt.set(attempt)
             try:
                 result = method(*args, **kwargs)
@@ -156,13 +170,17 @@ class LedgerBase(Application[UUID]):
             close()
         super().close()
 
+    def _random(self, n: int) -> bytes:
+        attempt = _attempt.get()
+        return self.entropy(n) if attempt is None else attempt.draw(n, self.entropy)
+
     def new_id(self) -> UUID:
-        raw = bytearray(self.entropy(16))
+        raw = bytearray(self._random(16))
         raw[6], raw[8] = (raw[6] & 0x0F) | 0x40, (raw[8] & 0x3F) | 0x80
         return UUID(bytes=bytes(raw))
 
     def new_secret(self) -> str:
-        return base64.urlsafe_b64encode(self.entropy(32)).rstrip(b"=").decode()
+        return base64.urlsafe_b64encode(self._random(32)).rstrip(b"=").decode()
 
     def _get(self, ident: UUID) -> Aggregate:
         """The aggregate for a command to change: a private copy when it came through the cache (as it

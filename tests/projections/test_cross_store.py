@@ -7,7 +7,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 
 from adapters.event_source import LedgerEvents
 from adapters.read_store import PostgresReadStore, SqliteReadStore
@@ -25,6 +25,9 @@ TABLES = [table for projection in catalogue.ALL for table in projection.tables]
 @pytest.mark.postgres
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=operations)
+# A login refused on cached state is decided again on fresh state on PostgreSQL only: that run draws the
+# same random bytes, so the account registered next gets the same id on both stores.
+@example(ops=[("ban", 0, 0), ("open", 0, 0), ("register", 0, 0)])
 def test_sqlite_and_postgres_read_models_are_identical(ops: list[Op]) -> None:
     """Run on both stores with the same randomness, the read models match row for row, and each equals a
     rebuild from the first event."""
