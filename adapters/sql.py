@@ -7,25 +7,20 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 Row = tuple[Any, ...]
-# A single-row INSERT of literal placeholders (at most ``DO NOTHING`` on a conflict): a long run of it is
-# sent as one COPY, the fastest way into PostgreSQL. A COPY ends the pipeline and runs under a savepoint
-# (more round trips), so only long runs pay: in a catch-up page the activity and audit rows (~500), not the
-# ~50 sessions (a W4-like log: 410-416 ms against 432-437 ms with COPY from 20 rows).
-SINGLE_ROW_INSERT = re.compile(
-    r"^INSERT INTO (?P<table>\w+) \((?P<columns>[\w, ]+)\)\s*VALUES\s*\((?:\s*\?\s*,)*\s*\?\s*\)"
-    r"(?:\s*ON CONFLICT\s*\([\w, ]+\)\s*DO NOTHING)?\s*$"
-)
-COPY_FROM_ROWS = 200
+Groups = list[tuple[str, list[Sequence[Any]]]]
+RowUpdate = tuple[Any, Mapping[str, Any], Mapping[str, int], Sequence[str]]
+Key = str | tuple[str, ...]
 
 
 class Tx:
@@ -33,6 +28,7 @@ class Tx:
 
     def __init__(self, run: Any, dialect: str) -> None:
         self._run, self._postgres = run, dialect == "postgres"
+        self._joins_by_index = False
 
     def _sql(self, statement: str) -> str:
         return statement.replace("%", "%%").replace("?", "%s") if self._postgres else statement
@@ -44,40 +40,123 @@ class Tx:
         if rows:
             self._run.executemany(self._sql(statement), [tuple(r) for r in rows])
 
+    def insert(self, table: str, row: Mapping[str, Any], *, key: Key = "id") -> None:
+        self.batch(self.row_statements(table, key, [row], []))
+
+    def update(
+        self,
+        table: str,
+        key_value: Any,
+        values: Mapping[str, Any] | None = None,
+        add: Mapping[str, int] | None = None,
+        *,
+        key: Key = "id",
+        derive: str | None = None,
+    ) -> None:
+        change = (key_value, values or {}, add or {}, (derive,) if derive else ())
+        self.batch(self.row_statements(table, key, [], [change]))
+
+    def row_statements(
+        self, table: str, key: Key, inserts: Sequence[Mapping[str, Any]], updates: Sequence[RowUpdate]
+    ) -> Groups:
+        """SQLite: one statement a row, as ``executemany`` runs (rows cost the same however they are sent).
+        PostgreSQL: one statement for all the rows of one shape, the rows as a JSON array the server reads
+        as the table's own row type (``json_populate_recordset``), so a page's rows cost a few statements
+        instead of a protocol exchange each."""
+        keys = (key,) if isinstance(key, str) else tuple(key)
+        _identifiers(table, *keys, *(c for row in inserts for c in row))
+        _identifiers(*(c for _, values, add, _ in updates for c in (*values, *add)))
+        groups: Groups = []
+        by_columns: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
+        for row in inserts:
+            by_columns.setdefault(tuple(row), []).append(row)
+        conflict = f"ON CONFLICT ({', '.join(keys)}) DO NOTHING"
+        for columns, rows in by_columns.items():
+            names = ", ".join(columns)
+            if self._postgres:
+                source = f"json_populate_recordset(NULL::{table}, ?::json)"
+                statement = f"INSERT INTO {table} ({names}) SELECT {names} FROM {source} {conflict}"
+                groups.append((statement, [(_json(rows),)]))
+            else:
+                marks = ", ".join("?" for _ in columns)
+                groups.append(
+                    (
+                        f"INSERT INTO {table} ({names}) VALUES ({marks}) {conflict}",
+                        [tuple(row[c] for c in columns) for row in rows],
+                    )
+                )
+        if updates and self._postgres and not self._joins_by_index:
+            # The planner takes a JSON array for 100 rows and would hash-join it against a scan of the
+            # whole table; a page's rows are each found by key instead (an index probe per row).
+            groups += [
+                (f"SET LOCAL {setting} = off", [()]) for setting in ("enable_hashjoin", "enable_mergejoin")
+            ]
+            self._joins_by_index = True
+        shapes: dict[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], list[RowUpdate]] = {}
+        for change in updates:
+            _, values, add, derive = change
+            shapes.setdefault((tuple(sorted(values)), tuple(sorted(add)), tuple(derive)), []).append(change)
+        for shape, changes in shapes.items():
+            groups.extend(self._updates(table, keys, shape, changes))
+        return groups
+
+    def _updates(
+        self,
+        table: str,
+        keys: tuple[str, ...],
+        shape: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]],
+        changes: Sequence[RowUpdate],
+    ) -> Groups:
+        set_columns, add_columns, derive = shape
+        if self._postgres:
+            assignments = [f"{c} = v.{c}" for c in set_columns]
+            assignments += [f"{c} = {table}.{c} + v.{c}" for c in add_columns]
+            rows = _json(
+                [
+                    {**dict(zip(keys, _values(kv, keys), strict=True)), **values, **add}
+                    for kv, values, add, _ in changes
+                ]
+            )
+            source = f"json_populate_recordset(NULL::{table}, ?::json) AS v"
+            match = " AND ".join(f"{table}.{k} = v.{k}" for k in keys)
+            found = f"({', '.join(keys)}) IN (SELECT {', '.join(f'v.{k}' for k in keys)} FROM {source})"
+            groups: Groups = []
+            if assignments:
+                statement = f"UPDATE {table} SET {', '.join(assignments)} FROM {source} WHERE {match}"
+                groups.append((statement, [(rows,)]))
+            groups.extend((f"UPDATE {table} SET {derived} WHERE {found}", [(rows,)]) for derived in derive)
+            return groups
+        assignments = [f"{c} = ?" for c in set_columns] + [f"{c} = {c} + ?" for c in add_columns]
+        where = " AND ".join(f"{k} = ?" for k in keys)
+        groups = []
+        if assignments:
+            groups.append(
+                (
+                    f"UPDATE {table} SET {', '.join(assignments)} WHERE {where}",
+                    [
+                        (
+                            *(values[c] for c in set_columns),
+                            *(add[c] for c in add_columns),
+                            *_values(kv, keys),
+                        )
+                        for kv, values, add, _ in changes
+                    ],
+                )
+            )
+        groups.extend(
+            (f"UPDATE {table} SET {assignment} WHERE {where}", [_values(kv, keys) for kv, *_ in changes])
+            for assignment in derive
+        )
+        return groups
+
     def batch(self, groups: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
         if not self._postgres:
             for statement, rows in groups:
                 self._run.executemany(statement, rows)
-            return
-        segment: list[tuple[str, Sequence[Sequence[Any]]]] = []
-        for statement, rows in groups:
-            insert = SINGLE_ROW_INSERT.match(statement) if len(rows) >= COPY_FROM_ROWS else None
-            if insert is None:
-                segment.append((statement, rows))
-                continue
-            self._pipeline(segment)
-            segment = []
-            self._copy(insert["table"], insert["columns"], statement, rows)
-        self._pipeline(segment)
-
-    def _pipeline(self, groups: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
-        if groups:
+        elif groups:
             with self._run.connection.pipeline():
                 for statement, rows in groups:
                     self._run.executemany(self._sql(statement), rows)
-
-    def _copy(self, table: str, columns: str, statement: str, rows: Sequence[Sequence[Any]]) -> None:
-        """COPY under a savepoint; a row already there (the INSERT would have done nothing) falls back to
-        the INSERT itself."""
-        try:
-            with (
-                self._run.connection.transaction(),
-                self._run.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-            ):
-                for row in rows:
-                    copy.write_row(row)
-        except psycopg.errors.UniqueViolation:
-            self._pipeline([(statement, rows)])
 
     def one(self, statement: str, params: Sequence[Any] = ()) -> Row | None:
         row: Row | None = self._run.execute(self._sql(statement), tuple(params)).fetchone()
@@ -85,6 +164,32 @@ class Tx:
 
     def all(self, statement: str, params: Sequence[Any] = ()) -> list[Row]:
         return list(self._run.execute(self._sql(statement), tuple(params)).fetchall())
+
+
+def _json(rows: Sequence[Mapping[str, Any]]) -> str:
+    return orjson.dumps(list(rows)).decode()
+
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+_NAMES: set[str] = set()  # names already checked
+
+
+def _identifiers(*names: str) -> None:
+    """Table and column names go into the SQL text: each must be a plain identifier."""
+    for name in names:
+        if name not in _NAMES:
+            if not IDENTIFIER.fullmatch(name):
+                raise ValueError(f"not a table or column name: {name!r}")
+            _NAMES.add(name)
+
+
+def _values(key_value: Any, keys: tuple[str, ...]) -> tuple[Any, ...]:
+    """A row's key values, in ``keys`` order (a one-column key's value is the value itself), each an
+    integer or text (an id as its text)."""
+    values = (key_value,) if len(keys) == 1 else tuple(key_value)
+    return tuple(v if isinstance(v, int) else str(v) for v in values)
 
 
 class SqliteConnections:

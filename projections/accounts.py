@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from domain.account import Account
-from projections.base import Projection, context_of, stamp, update_row
+from projections.base import Projection, context_of, stamp
 from projections.pages import Order, Page, Query, fetch_page, like_escape
 from projections.store import Tx
 
@@ -46,76 +46,78 @@ DDL = (
 
 
 def registered(tx: Tx, e: Account.Registered, _: int) -> None:
-    tx.execute(
-        f"INSERT INTO {TABLE} (id, username, username_key, role, device_limit, created_at)"
-        " VALUES (?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING",
-        [str(e.originator_id), e.username, e.username.lower(), e.role, e.device_limit, stamp(e.timestamp)],
+    tx.insert(
+        TABLE,
+        {
+            "id": str(e.originator_id),
+            "username": e.username,
+            "username_key": e.username.lower(),
+            "role": e.role,
+            "device_limit": e.device_limit,
+            "created_at": stamp(e.timestamp),
+        },
     )
 
 
 def role_changed(tx: Tx, e: Account.RoleChanged, _: int) -> None:
-    update_row(tx, TABLE, e.originator_id, "role = ?", e.role)
+    tx.update(TABLE, e.originator_id, {"role": e.role})
 
 
 def device_limit_set(tx: Tx, e: Account.DeviceLimitSet, _: int) -> None:
-    update_row(tx, TABLE, e.originator_id, "device_limit = ?", e.device_limit)
+    tx.update(TABLE, e.originator_id, {"device_limit": e.device_limit})
 
 
 def banned(tx: Tx, e: Account.Banned, _: int) -> None:
-    update_row(
-        tx,
+    tx.update(
         TABLE,
         e.originator_id,
-        "banned = 1, banned_until = ?, ban_reason = ?, sessions_open = 0",
-        stamp(e.until),
-        context_of(e).get("reason"),
+        {
+            "banned": 1,
+            "banned_until": stamp(e.until),
+            "ban_reason": context_of(e).get("reason"),
+            "sessions_open": 0,
+        },
     )
 
 
 def unbanned(tx: Tx, e: Account.Unbanned, _: int) -> None:
-    update_row(tx, TABLE, e.originator_id, "banned = 0, banned_until = NULL, ban_reason = NULL")
+    tx.update(TABLE, e.originator_id, {"banned": 0, "banned_until": None, "ban_reason": None})
 
 
 def license_applied(tx: Tx, e: Account.LicenseApplied, _: int) -> None:
-    update_row(
-        tx,
+    tx.update(
         TABLE,
         e.originator_id,
-        "role = ?, device_limit = ?, license_expiry = ?",
-        e.role,
-        e.device_limit,
-        stamp(e.expires_at),
+        {"role": e.role, "device_limit": e.device_limit, "license_expiry": stamp(e.expires_at)},
     )
 
 
 def license_withdrawn(tx: Tx, e: Account.LicenseWithdrawn, _: int) -> None:
-    update_row(tx, TABLE, e.originator_id, "license_expiry = ?", stamp(e.expires_at))
+    tx.update(TABLE, e.originator_id, {"license_expiry": stamp(e.expires_at)})
 
 
 def device_attached(tx: Tx, e: Account.DeviceAttached, _: int) -> None:
-    update_row(tx, TABLE, e.originator_id, "devices_used = devices_used + 1")
+    tx.update(TABLE, e.originator_id, add={"devices_used": 1})
 
 
 def device_detached(tx: Tx, e: Account.DeviceDetached, _: int) -> None:
-    update_row(tx, TABLE, e.originator_id, "devices_used = devices_used - 1")
+    tx.update(TABLE, e.originator_id, add={"devices_used": -1})
 
 
 def logged_in(tx: Tx, e: Account.LoggedIn, _: int) -> None:
-    update_row(
-        tx, TABLE, e.originator_id, "last_login_at = ?, sessions_open = sessions_open + 1", stamp(e.timestamp)
-    )
+    tx.update(TABLE, e.originator_id, {"last_login_at": stamp(e.timestamp)}, {"sessions_open": 1})
 
 
 def session_ended(tx: Tx, e: Account.SessionEnded, _: int) -> None:
-    update_row(tx, TABLE, e.originator_id, "sessions_open = sessions_open - 1")
+    tx.update(TABLE, e.originator_id, add={"sessions_open": -1})
 
 
 def license_expired(tx: Tx, e: Account.LicenseExpired, _: int) -> None:
-    update_row(tx, TABLE, e.originator_id, "expiry_noticed = ?", stamp(e.expires_at))
+    tx.update(TABLE, e.originator_id, {"expiry_noticed": stamp(e.expires_at)})
 
 
 def login_failed(tx: Tx, e: Account.LoginFailed, _: int) -> None:
-    update_row(tx, TABLE, e.originator_id, "failed_logins = failed_logins + 1")
+    tx.update(TABLE, e.originator_id, add={"failed_logins": 1})
 
 
 PROJECTION = Projection(

@@ -102,18 +102,18 @@ def record(tx: Tx, event: Any, position: int) -> None:
     kind = event_type(event)
     if kind in SKIPPED:
         return
-    tx.execute(
-        f"INSERT INTO {TABLE} (position, at, actor, aggregate_id, aggregate_type, event_type, summary)"
-        " VALUES (?,?,?,?,?,?,?) ON CONFLICT (position) DO NOTHING",
-        [
-            position,
-            stamp(event.timestamp),
-            context_of(event).get("actor"),
-            str(event.originator_id),
-            kind.split(".", 1)[0],
-            kind,
-            describe(event),
-        ],
+    tx.insert(
+        TABLE,
+        {
+            "position": position,
+            "at": stamp(event.timestamp),
+            "actor": context_of(event).get("actor"),
+            "aggregate_id": str(event.originator_id),
+            "aggregate_type": kind.split(".", 1)[0],
+            "event_type": kind,
+            "summary": describe(event),
+        },
+        key="position",
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.alert import Alert
-from projections.base import Projection, context_of, stamp, update_row
+from projections.base import Projection, context_of, stamp
 from projections.pages import Order, Page, Query, fetch_page
 from projections.store import Tx
 
@@ -27,21 +27,24 @@ DDL = (
 
 
 def raised(tx: Tx, e: Alert.Raised, _: int) -> None:
-    tx.execute(
-        f"INSERT INTO {TABLE} (id, kind, subject, count, window_start, raised_at) VALUES (?,?,?,?,?,?)"
-        " ON CONFLICT (id) DO NOTHING",
-        [str(e.originator_id), e.kind, e.subject, e.count, stamp(e.window_start), stamp(e.timestamp)],
+    tx.insert(
+        TABLE,
+        {
+            "id": str(e.originator_id),
+            "kind": e.kind,
+            "subject": e.subject,
+            "count": e.count,
+            "window_start": stamp(e.window_start),
+            "raised_at": stamp(e.timestamp),
+        },
     )
 
 
 def acknowledged(tx: Tx, e: Alert.Acknowledged, _: int) -> None:
-    update_row(
-        tx,
+    tx.update(
         TABLE,
         e.originator_id,
-        "acknowledged_at = ?, acknowledged_by = ?",
-        stamp(e.timestamp),
-        context_of(e).get("actor"),
+        {"acknowledged_at": stamp(e.timestamp), "acknowledged_by": context_of(e).get("actor")},
     )
 
 

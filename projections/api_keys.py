@@ -4,7 +4,7 @@ revocation."""
 from __future__ import annotations
 
 from domain.api_key import ApiKey
-from projections.base import Projection, context_of, stamp, update_row
+from projections.base import Projection, context_of, stamp
 from projections.pages import Order, Page, Query, fetch_page
 from projections.store import Tx
 
@@ -19,28 +19,22 @@ DDL = (
 
 
 def created(tx: Tx, e: ApiKey.Created, _: int) -> None:
-    tx.execute(
-        f"INSERT INTO {TABLE} (id, name, scopes, created_at, created_by, expires_at)"
-        " VALUES (?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING",
-        [
-            str(e.originator_id),
-            e.name,
-            " ".join(e.scopes),
-            stamp(e.timestamp),
-            context_of(e).get("actor"),
-            stamp(e.expires_at),
-        ],
+    tx.insert(
+        TABLE,
+        {
+            "id": str(e.originator_id),
+            "name": e.name,
+            "scopes": " ".join(e.scopes),
+            "created_at": stamp(e.timestamp),
+            "created_by": context_of(e).get("actor"),
+            "expires_at": stamp(e.expires_at),
+        },
     )
 
 
 def revoked(tx: Tx, e: ApiKey.Revoked, _: int) -> None:
-    update_row(
-        tx,
-        TABLE,
-        e.originator_id,
-        "revoked_at = ?, revoked_by = ?",
-        stamp(e.timestamp),
-        context_of(e).get("actor"),
+    tx.update(
+        TABLE, e.originator_id, {"revoked_at": stamp(e.timestamp), "revoked_by": context_of(e).get("actor")}
     )
 
 

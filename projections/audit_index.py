@@ -33,20 +33,19 @@ FILTERS = {
 def record(tx: Tx, event: Any, position: int) -> None:
     kind = event_type(event)
     context = context_of(event)
-    tx.execute(
-        f"INSERT INTO {TABLE} (position, aggregate_id, aggregate_type, version, event_type, actor, client_ip,"
-        " at)"
-        " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (position) DO NOTHING",
-        [
-            position,
-            str(event.originator_id),
-            kind.split(".", 1)[0],
-            event.originator_version,
-            kind,
-            context.get("actor"),
-            context.get("client_ip"),
-            stamp(event.timestamp),
-        ],
+    tx.insert(
+        TABLE,
+        {
+            "position": position,
+            "aggregate_id": str(event.originator_id),
+            "aggregate_type": kind.split(".", 1)[0],
+            "version": event.originator_version,
+            "event_type": kind,
+            "actor": context.get("actor"),
+            "client_ip": context.get("client_ip"),
+            "at": stamp(event.timestamp),
+        },
+        key="position",
     )
 
 

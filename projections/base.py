@@ -54,11 +54,6 @@ def text_time(moment: datetime) -> str:
     return stamp(moment) or ""
 
 
-def update_row(tx: Tx, table: str, row_id: Any, assignments: str, *params: Any) -> None:
-    """``UPDATE table SET assignments WHERE id = row_id`` (``assignments`` take ``params`` in order)."""
-    tx.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", [*params, str(row_id)])
-
-
 def context_of(event: Any) -> dict[str, Any]:
     context = getattr(event, "context", None)
     return context if isinstance(context, dict) else {}

@@ -47,28 +47,26 @@ def storable(text: str) -> str:
 
 
 def reported(tx: Tx, e: CrashReport.Reported, position: int) -> None:
-    tx.execute(
-        f"INSERT INTO {TABLE} (id, position, report_id, reported_at, occurred_at, account_id, device_id,"
-        " session_id, client_version, app_version, platform, python, kind, summary, traceback, log_tail)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING",
-        [
-            str(e.originator_id),
-            position,
-            str(e.report_id),
-            stamp(e.timestamp),
-            stamp(e.occurred_at),
-            str(e.account_id),
-            str(e.device_id),
-            str(e.session_id),
-            e.client_version,
-            e.app_version,
-            e.platform,
-            e.python,
-            e.kind,
-            storable(e.summary),
-            storable(e.traceback),
-            storable(e.log_tail),
-        ],
+    tx.insert(
+        TABLE,
+        {
+            "id": str(e.originator_id),
+            "position": position,
+            "report_id": str(e.report_id),
+            "reported_at": stamp(e.timestamp),
+            "occurred_at": stamp(e.occurred_at),
+            "account_id": str(e.account_id),
+            "device_id": str(e.device_id),
+            "session_id": str(e.session_id),
+            "client_version": e.client_version,
+            "app_version": e.app_version,
+            "platform": e.platform,
+            "python": e.python,
+            "kind": e.kind,
+            "summary": storable(e.summary),
+            "traceback": storable(e.traceback),
+            "log_tail": storable(e.log_tail),
+        },
     )
 
 

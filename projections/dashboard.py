@@ -26,15 +26,11 @@ def hour_of(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H")
 
 
-# One statement for every counter (the others add 0), so a page's counts are one run of rows.
-COUNT = (
-    f"INSERT INTO {TABLE} (hour, {', '.join(COUNTERS)}) VALUES (?, ?, ?, ?) ON CONFLICT (hour) DO UPDATE SET "
-    + ", ".join(f"{c} = {TABLE}.{c} + excluded.{c}" for c in COUNTERS)
-)
-
-
 def _count(tx: Tx, moment: datetime, counter: str) -> None:
-    tx.execute(COUNT, [hour_of(moment), *(int(c == counter) for c in COUNTERS)])
+    """The hour's row (counters from 0), one more in ``counter``: a page's counts fold into a row an hour."""
+    hour = hour_of(moment)
+    tx.insert(TABLE, {"hour": hour}, key="hour")
+    tx.update(TABLE, hour, add={counter: 1}, key="hour")
 
 
 def logged_in(tx: Tx, e: Account.LoggedIn, _: int) -> None:

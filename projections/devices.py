@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.device import Device
-from projections.base import Projection, stamp, update_row
+from projections.base import Projection, stamp
 from projections.pages import Order, Page, Query, fetch_page, like_escape
 from projections.store import Tx
 
@@ -33,48 +33,41 @@ DDL = (
 
 
 def bound(tx: Tx, e: Device.Bound, _: int) -> None:
-    tx.execute(
-        f"INSERT INTO {TABLE} (id, account_id, nickname, client_version, bound_at, has_public_key)"
-        " VALUES (?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING",
-        [
-            str(e.originator_id),
-            str(e.account_id),
-            e.nickname,
-            e.client_version,
-            stamp(e.timestamp),
-            int(e.public_key is not None),
-        ],
+    tx.insert(
+        TABLE,
+        {
+            "id": str(e.originator_id),
+            "account_id": str(e.account_id),
+            "nickname": e.nickname,
+            "client_version": e.client_version,
+            "bound_at": stamp(e.timestamp),
+            "has_public_key": int(e.public_key is not None),
+        },
     )
 
 
 def fingerprint_updated(tx: Tx, e: Device.FingerprintUpdated, _: int) -> None:
-    update_row(
-        tx,
-        TABLE,
-        e.originator_id,
-        "client_version = ?, fingerprint_changes = fingerprint_changes + 1",
-        e.client_version,
-    )
+    tx.update(TABLE, e.originator_id, {"client_version": e.client_version}, {"fingerprint_changes": 1})
 
 
 def key_registered(tx: Tx, e: Device.PublicKeyRegistered, _: int) -> None:
-    update_row(tx, TABLE, e.originator_id, "has_public_key = 1")
+    tx.update(TABLE, e.originator_id, {"has_public_key": 1})
 
 
 def renamed(tx: Tx, e: Device.Renamed, _: int) -> None:
-    update_row(tx, TABLE, e.originator_id, "nickname = ?", e.nickname)
+    tx.update(TABLE, e.originator_id, {"nickname": e.nickname})
 
 
 def released(tx: Tx, e: Device.Released, _: int) -> None:
-    update_row(tx, TABLE, e.originator_id, "released = 1, released_at = ?", stamp(e.timestamp))
+    tx.update(TABLE, e.originator_id, {"released": 1, "released_at": stamp(e.timestamp)})
 
 
 def heartbeat_lost(tx: Tx, e: Device.HeartbeatLost, _: int) -> None:
-    update_row(tx, TABLE, e.originator_id, "heartbeat_lost = 1, lost_since = ?", stamp(e.last_seen))
+    tx.update(TABLE, e.originator_id, {"heartbeat_lost": 1, "lost_since": stamp(e.last_seen)})
 
 
 def heartbeat_resumed(tx: Tx, e: Device.HeartbeatResumed, _: int) -> None:
-    update_row(tx, TABLE, e.originator_id, "heartbeat_lost = 0, lost_since = NULL")
+    tx.update(TABLE, e.originator_id, {"heartbeat_lost": 0, "lost_since": None})
 
 
 PROJECTION = Projection(

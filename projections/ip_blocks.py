@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.ip_address import IpAddress
-from projections.base import Projection, context_of, stamp, update_row
+from projections.base import Projection, context_of, stamp
 from projections.pages import Order, Page, Query, fetch_page
 from projections.store import Tx
 
@@ -36,33 +36,31 @@ DDL = (
 
 
 def tracked(tx: Tx, e: IpAddress.Tracked, _: int) -> None:
-    tx.execute(
-        f"INSERT INTO {TABLE} (id, network) VALUES (?, ?) ON CONFLICT (id) DO NOTHING",
-        [str(e.originator_id), e.address],
-    )
+    tx.insert(TABLE, {"id": str(e.originator_id), "network": e.address})
 
 
 def login_failed(tx: Tx, e: IpAddress.LoginFailed, _: int) -> None:
-    update_row(tx, TABLE, e.originator_id, "failures = failures + 1, last_failure_at = ?", stamp(e.timestamp))
+    tx.update(TABLE, e.originator_id, {"last_failure_at": stamp(e.timestamp)}, {"failures": 1})
 
 
 def blocked(tx: Tx, e: IpAddress.Blocked, _: int) -> None:
     context = context_of(e)
-    update_row(
-        tx,
+    tx.update(
         TABLE,
         e.originator_id,
-        "blocked = 1, blocked_until = ?, blocked_at = ?, reason = ?, blocked_by = ?",
-        stamp(e.until),
-        stamp(e.timestamp),
-        context.get("reason"),
-        context.get("actor"),
+        {
+            "blocked": 1,
+            "blocked_until": stamp(e.until),
+            "blocked_at": stamp(e.timestamp),
+            "reason": context.get("reason"),
+            "blocked_by": context.get("actor"),
+        },
     )
 
 
 def unblocked(tx: Tx, e: IpAddress.Unblocked, _: int) -> None:
-    update_row(
-        tx, TABLE, e.originator_id, "blocked = 0, blocked_until = NULL, reason = NULL, blocked_by = NULL"
+    tx.update(
+        TABLE, e.originator_id, {"blocked": 0, "blocked_until": None, "reason": None, "blocked_by": None}
     )
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.license import License
-from projections.base import Projection, stamp, update_row
+from projections.base import Projection, stamp
 from projections.pages import Order, Page, Query, fetch_page
 from projections.store import Tx
 
@@ -33,53 +33,54 @@ DDL = (
         revoked INTEGER NOT NULL DEFAULT 0)""",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_account ON {TABLE} (account_id)",
 )
+# derived from the row's other columns, so one application after a row's changes is enough
 STATUS_SQL = (
     "status = CASE WHEN revoked = 1 THEN 'revoked' WHEN suspended = 1 THEN 'suspended' "
     "WHEN account_id IS NOT NULL THEN 'active' ELSE 'available' END"
 )
 
 
-def _changed(tx: Tx, license_id: Any, assignments: str, *params: Any) -> None:
-    """Updates a license row, then its status (computed from the row as it is now)."""
-    update_row(tx, TABLE, license_id, assignments, *params)
-    update_row(tx, TABLE, license_id, STATUS_SQL)
+def _changed(
+    tx: Tx, license_id: Any, values: dict[str, Any] | None = None, add: dict[str, int] | None = None
+) -> None:
+    """Updates a license row, then its status (computed from the row as it is then)."""
+    tx.update(TABLE, license_id, values, add, derive=STATUS_SQL)
 
 
 def issued(tx: Tx, e: License.Issued, _: int) -> None:
-    tx.execute(
-        f"INSERT INTO {TABLE} (id, status, days, tier, device_limit, note, batch_id, issued_at)"
-        " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING",
-        [
-            str(e.originator_id),
-            "available",
-            e.days,
-            e.tier,
-            e.device_limit,
-            e.note,
-            str(e.batch_id),
-            stamp(e.timestamp),
-        ],
+    tx.insert(
+        TABLE,
+        {
+            "id": str(e.originator_id),
+            "status": "available",
+            "days": e.days,
+            "tier": e.tier,
+            "device_limit": e.device_limit,
+            "note": e.note,
+            "batch_id": str(e.batch_id),
+            "issued_at": stamp(e.timestamp),
+        },
     )
 
 
 def activated(tx: Tx, e: License.Activated, _: int) -> None:
-    _changed(tx, e.originator_id, "account_id = ?, activated_at = ?", str(e.account_id), stamp(e.timestamp))
+    _changed(tx, e.originator_id, {"account_id": str(e.account_id), "activated_at": stamp(e.timestamp)})
 
 
 def extended(tx: Tx, e: License.Extended, _: int) -> None:
-    _changed(tx, e.originator_id, "days = days + ?", e.days)
+    _changed(tx, e.originator_id, add={"days": e.days})
 
 
 def suspended(tx: Tx, e: License.Suspended, _: int) -> None:
-    _changed(tx, e.originator_id, "suspended = 1")
+    _changed(tx, e.originator_id, {"suspended": 1})
 
 
 def reinstated(tx: Tx, e: License.Reinstated, _: int) -> None:
-    _changed(tx, e.originator_id, "suspended = 0")
+    _changed(tx, e.originator_id, {"suspended": 0})
 
 
 def revoked(tx: Tx, e: License.Revoked, _: int) -> None:
-    _changed(tx, e.originator_id, "revoked = 1")
+    _changed(tx, e.originator_id, {"revoked": 1})
 
 
 PROJECTION = Projection(

@@ -9,7 +9,7 @@ from typing import Any
 
 from domain.download import Download
 from domain.release import Release
-from projections.base import Projection, context_of, stamp, update_row
+from projections.base import Projection, context_of, stamp
 from projections.pages import Order, Page, Query, as_dicts, fetch_page
 from projections.store import Tx
 
@@ -40,47 +40,44 @@ DDL = (
 
 def published(tx: Tx, e: Release.Published, position: int) -> None:
     release_id = str(e.originator_id)
-    tx.execute(
-        f"INSERT INTO {TABLE} (id, product, channel, platform, version, notes, min_tier, status,"
-        " published_at, files, total_size, position) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
-        " ON CONFLICT (id) DO NOTHING",
-        [
-            release_id, e.product, e.channel, e.platform, e.release_version, e.notes, e.min_tier,
-            "published", stamp(e.timestamp), len(e.files), sum(int(f["size"]) for f in e.files), position,
-        ],
+    tx.insert(
+        TABLE,
+        {
+            "id": release_id, "product": e.product, "channel": e.channel, "platform": e.platform,
+            "version": e.release_version, "notes": e.notes, "min_tier": e.min_tier, "status": "published",
+            "published_at": stamp(e.timestamp), "files": len(e.files),
+            "total_size": sum(int(f["size"]) for f in e.files), "position": position,
+        },
     )  # fmt: skip
-    tx.many(
-        f"INSERT INTO {FILES} (id, release_id, idx, name, size, sha256, sealed_size)"
-        " VALUES (?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING",
-        [
-            [str(f["file_id"]), release_id, i, f["name"], f["size"], f["sha256"], f["sealed_size"]]
-            for i, f in enumerate(e.files)
-        ],
-    )
+    for i, f in enumerate(e.files):
+        tx.insert(
+            FILES,
+            {
+                "id": str(f["file_id"]), "release_id": release_id, "idx": i, "name": f["name"],
+                "size": f["size"], "sha256": f["sha256"], "sealed_size": f["sealed_size"],
+            },
+        )  # fmt: skip
 
 
 def withdrawn(tx: Tx, e: Release.Withdrawn, _: int) -> None:
     reason = context_of(e).get("reason")
-    update_row(
-        tx, TABLE, e.originator_id, "status = ?, withdrawn_at = ?, withdraw_reason = ?",
-        "withdrawn", stamp(e.timestamp), reason,
-    )  # fmt: skip
+    tx.update(
+        TABLE,
+        e.originator_id,
+        {"status": "withdrawn", "withdrawn_at": stamp(e.timestamp), "withdraw_reason": reason},
+    )
 
 
 def republished(tx: Tx, e: Release.Republished, _: int) -> None:
-    update_row(
-        tx, TABLE, e.originator_id, "status = ?, withdrawn_at = NULL, withdraw_reason = NULL", "published"
-    )
+    tx.update(TABLE, e.originator_id, {"status": "published", "withdrawn_at": None, "withdraw_reason": None})
 
 
 def downloaded(tx: Tx, e: Download.Downloaded, _: int) -> None:
-    update_row(tx, TABLE, e.release_id, "downloads = downloads + 1")
-    update_row(tx, FILES, e.file_id, "downloads = downloads + 1")
-    tx.execute(
-        f"INSERT INTO {DAILY} (release_id, day, downloads) VALUES (?, ?, 1)"
-        f" ON CONFLICT (release_id, day) DO UPDATE SET downloads = {DAILY}.downloads + 1",
-        [str(e.release_id), e.timestamp.strftime("%Y-%m-%d")],
-    )
+    tx.update(TABLE, e.release_id, add={"downloads": 1})
+    tx.update(FILES, e.file_id, add={"downloads": 1})
+    day = (str(e.release_id), e.timestamp.strftime("%Y-%m-%d"))
+    tx.insert(DAILY, {"release_id": day[0], "day": day[1], "downloads": 0}, key=("release_id", "day"))
+    tx.update(DAILY, day, add={"downloads": 1}, key=("release_id", "day"))
 
 
 PROJECTION = Projection(

@@ -3,7 +3,9 @@ tracking position are written in one transaction, so a redelivered or replayed e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from typing import Any, Protocol
 
 from projections.base import Projection
@@ -13,6 +15,10 @@ from projections.store import ReadStore, Tx
 TRACKING = "rm_tracking"
 TRACKING_DDL = f"CREATE TABLE IF NOT EXISTS {TRACKING} (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
 BATCH = 500
+
+
+class Moved(Exception):
+    """A page was prepared for tracking positions another runner has moved since."""
 
 
 class EventSource(Protocol):
@@ -93,32 +99,87 @@ class Catchup:
 
     def _apply(self, behind: Sequence[Projection], batch: Sequence[tuple[int, Any]], *, full: bool) -> None:
         """One page: one locked tracking read, the projections' writes held by a ``PageWriter`` and sent
-        together with every tracking advance, one commit. On PostgreSQL a full page (catching up, not
-        live) commits without waiting for its WAL flush: its rows and tracking commit or vanish together,
-        and a page lost to a server crash is read and written again from the ledger."""
-        postgres = self.store.dialect == "postgres"
-        last = batch[-1][0]
+        together with every tracking advance, one commit."""
         with self.store.transaction() as tx:
-            if postgres and full:
-                tx.execute("SET LOCAL synchronous_commit = off")
-            currents = tracked_positions(tx, [p.name for p in behind], lock=postgres)
-            page = PageWriter(tx)
-            for projection in behind:
-                current, handlers = currents[projection.name], projection.handlers
-                every = projection.every_event
-                for position, event in batch:
-                    handler = handlers.get(type(event), every)
-                    if handler is not None and position > current:
-                        handler(page, event, position)
-            page.many(ADVANCE, [(last, p.name, last) for p in behind])
-            page.flush()
+            currents = self._begin(tx, behind, full=full)
+            self._page(behind, batch, currents, tx).flush()
+
+    def _begin(self, tx: Tx, behind: Sequence[Projection], *, full: bool) -> dict[str, int]:
+        """A page's transaction begins: the tracking rows of ``behind``, locked. On PostgreSQL a full page
+        (catching up, not live) commits without waiting for its WAL flush: its rows and tracking commit
+        or vanish together, and a page lost to a server crash is read and written again from the ledger."""
+        postgres = self.store.dialect == "postgres"
+        if postgres and full:
+            tx.execute("SET LOCAL synchronous_commit = off")
+        return tracked_positions(tx, [p.name for p in behind], lock=postgres)
+
+    def _page(
+        self,
+        behind: Sequence[Projection],
+        batch: Sequence[tuple[int, Any]],
+        currents: Mapping[str, int],
+        tx: Tx | None = None,
+    ) -> PageWriter:
+        """The page's writes, held: each projection's rows for the events after its position, and every
+        tracking advance."""
+        page = PageWriter(tx)
+        for projection in behind:
+            current, handlers = currents[projection.name], projection.handlers
+            every = projection.every_event
+            for position, event in batch:
+                handler = handlers.get(type(event), every)
+                if handler is not None and position > current:
+                    handler(page, event, position)
+        last = batch[-1][0]
+        page.many(ADVANCE, [(last, p.name, last) for p in behind])
+        return page
+
+    def _write(
+        self, page: PageWriter, behind: Sequence[Projection], expected: Mapping[str, int], *, full: bool
+    ) -> None:
+        """Writes a page prepared for the positions ``expected``; ``Moved`` (nothing written) if another
+        runner moved one of them meanwhile."""
+        with self.store.transaction() as tx:
+            currents = self._begin(tx, behind, full=full)
+            if any(currents[p.name] != expected[p.name] for p in behind):
+                raise Moved
+            page.send(tx)
 
     def catch_up(self, limit: int = BATCH) -> int:
-        """Processes until nothing is left; returns the number of events read."""
+        """Processes until nothing is left; returns the number of events written. While one full page is
+        written (by a writer thread, which mostly waits for the store), the next is read and prepared on
+        the positions the first leaves; a page whose positions another runner moved meanwhile is dropped,
+        and the catch-up goes on from the positions stored."""
         total = 0
-        while (count := self.run_once(limit)) > 0:
-            total += count
-        return total
+        positions = self.positions()
+        pending: tuple[Future[None], int] | None = None
+        with ExitStack() as stack:
+            writer: ThreadPoolExecutor | None = None
+            while True:
+                batch = self.source.read(min(positions.values(), default=0), limit)
+                behind = [p for p in self.projections if batch and batch[-1][0] > positions[p.name]]
+                page = self._page(behind, batch, positions) if behind else None
+                try:
+                    if pending is not None:
+                        pending[0].result()
+                        total, pending = total + pending[1], None
+                    if not batch:
+                        return total
+                    full = len(batch) >= limit
+                    if page is not None and full:
+                        if writer is None:
+                            writer = stack.enter_context(ThreadPoolExecutor(1, "keyledger-catchup"))
+                        pending = (writer.submit(self._write, page, behind, positions, full=True), len(batch))
+                    elif page is not None:
+                        self._write(page, behind, positions, full=False)
+                        total += len(batch)
+                    else:
+                        total += len(batch)
+                except Moved:
+                    pending, positions = None, self.positions()
+                    continue
+                last = batch[-1][0]
+                positions = {**positions, **{p.name: last for p in behind}}
 
     def lowest_position(self) -> int:
         return min(self.positions().values(), default=0)

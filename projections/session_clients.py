@@ -17,10 +17,7 @@ DDL = (
 
 def opened(tx: Tx, e: Session.Opened, _: int) -> None:
     client = parse(context_of(e).get("user_agent"))
-    tx.execute(
-        f"INSERT INTO {TABLE} (id, browser, system) VALUES (?,?,?) ON CONFLICT (id) DO NOTHING",
-        [str(e.originator_id), client.browser, client.system],
-    )
+    tx.insert(TABLE, {"id": str(e.originator_id), "browser": client.browser, "system": client.system})
 
 
 PROJECTION = Projection(name="session_clients", ddl=DDL, tables=(TABLE,), handlers={Session.Opened: opened})

@@ -35,30 +35,26 @@ DDL = (
 
 
 def opened(tx: Tx, e: Session.Opened, _: int) -> None:
-    tx.execute(
-        f"INSERT INTO {TABLE} (id, account_id, kind, device_id, opened_at, expires_at, client_ip)"
-        " VALUES (?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING",
-        [
-            str(e.originator_id),
-            str(e.account_id),
-            e.kind,
-            str(e.device_id) if e.device_id else None,
-            stamp(e.timestamp),
-            stamp(e.expires_at),
-            e.context.get("client_ip"),
-        ],
+    tx.insert(
+        TABLE,
+        {
+            "id": str(e.originator_id),
+            "account_id": str(e.account_id),
+            "kind": e.kind,
+            "device_id": str(e.device_id) if e.device_id else None,
+            "opened_at": stamp(e.timestamp),
+            "expires_at": stamp(e.expires_at),
+            "client_ip": e.context.get("client_ip"),
+        },
     )
 
 
 def rotated(tx: Tx, e: Session.Rotated | Session.GraceRotated, _: int) -> None:
-    tx.execute(f"UPDATE {TABLE} SET rotations = rotations + 1 WHERE id = ?", [str(e.originator_id)])
+    tx.update(TABLE, e.originator_id, add={"rotations": 1})
 
 
 def closed(tx: Tx, e: Session.Closed, _: int) -> None:
-    tx.execute(
-        f"UPDATE {TABLE} SET closed_at = ?, closed_reason = ? WHERE id = ?",
-        [stamp(e.timestamp), e.reason, str(e.originator_id)],
-    )
+    tx.update(TABLE, e.originator_id, {"closed_at": stamp(e.timestamp), "closed_reason": e.reason})
 
 
 PROJECTION = Projection(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.webhook import WebhookEndpoint
-from projections.base import Projection, stamp, update_row
+from projections.base import Projection, stamp
 from projections.pages import Order, Page, Query, fetch_page
 from projections.store import Tx
 
@@ -20,35 +20,37 @@ DDL = (
 
 
 def registered(tx: Tx, e: WebhookEndpoint.Registered, _: int) -> None:
-    tx.execute(
-        f"INSERT INTO {TABLE} (id, url, event_types, description, status, registered_at)"
-        " VALUES (?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING",
-        [str(e.originator_id), e.url, " ".join(e.event_types), e.description, "enabled", stamp(e.timestamp)],
+    tx.insert(
+        TABLE,
+        {
+            "id": str(e.originator_id),
+            "url": e.url,
+            "event_types": " ".join(e.event_types),
+            "description": e.description,
+            "status": "enabled",
+            "registered_at": stamp(e.timestamp),
+        },
     )
 
 
 def updated(tx: Tx, e: WebhookEndpoint.Updated, _: int) -> None:
-    update_row(
-        tx,
+    tx.update(
         TABLE,
         e.originator_id,
-        "url = ?, event_types = ?, description = ?",
-        e.url,
-        " ".join(e.event_types),
-        e.description,
+        {"url": e.url, "event_types": " ".join(e.event_types), "description": e.description},
     )
 
 
 def status(value: str) -> Any:
-    return lambda tx, e, _: update_row(tx, TABLE, e.originator_id, "status = ?", value)
+    return lambda tx, e, _: tx.update(TABLE, e.originator_id, {"status": value})
 
 
 def disabled(tx: Tx, e: WebhookEndpoint.Disabled, _: int) -> None:
-    update_row(tx, TABLE, e.originator_id, "status = ?", "failing" if e.failing else "disabled")
+    tx.update(TABLE, e.originator_id, {"status": "failing" if e.failing else "disabled"})
 
 
 def rotated(tx: Tx, e: WebhookEndpoint.SecretRotated, _: int) -> None:
-    update_row(tx, TABLE, e.originator_id, "secret_rotated_at = ?", stamp(e.timestamp))
+    tx.update(TABLE, e.originator_id, {"secret_rotated_at": stamp(e.timestamp)})
 
 
 PROJECTION = Projection(

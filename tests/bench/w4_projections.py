@@ -19,8 +19,8 @@ Lag. A steady load of ledger commands (W3's journeys, one writer, paced at a fix
 on the PostgreSQL log while a ``ProjectionWorker`` keeps the last round's read models current, either woken
 by ``ledger.listeners`` as the app wires it (``api/background.py``) or only polling (every 0.5 s, the
 worker's default: the baseline). Each command's lag runs from the ledger call returning to the first moment
-the worker has seen ``Catchup.lowest_position()`` at or past the command's position (read in the worker
-thread right after every non-empty page, the time taken before the query). The worker runs without its
+the worker has seen ``Catchup.lowest_position()`` at or past the command's position (read by the thread
+that wrote a page, right after it is written, the time taken before the query). The worker runs without its
 advisory lock: that lock is database-wide, and other suites share this PostgreSQL database.
 """
 
@@ -31,7 +31,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +47,7 @@ from adapters.read_store import PostgresReadStore, SqliteReadStore
 from domain.ledger.service import Ledger
 from projections import catalogue
 from projections.base import Handler, Projection
+from projections.page_writer import PageWriter
 from projections.rebuild import UpTo
 from projections.runner import BATCH, Catchup, EventSource
 from projections.store import ReadStore, Tx
@@ -76,7 +77,7 @@ LAG_LOADS = harness.smoke({100: 500, 20: 100}, {100: 20, 20: 20})
 LAG_WARM_UP = COMMANDS_PER_ACCOUNT
 CAUGHT_UP_TIMEOUT_S = 60.0
 MAX_PAGES = 10_000
-WRITES = "page writes, tracking and commit"
+WRITES = "page writes, tracking and commit (writer thread, beside the next page)"
 
 LABELS = {
     "pg_catchup": "PostgreSQL catch-up, 8 read models (ms per page of 500)",
@@ -146,6 +147,7 @@ class TimedCatchup(Catchup):
     def __init__(self, store: ReadStore, projections: Sequence[Projection], source: EventSource) -> None:
         self.split: dict[str, float] = {"read": 0.0, **{p.name: 0.0 for p in projections}, WRITES: 0.0}
         self.pages: list[float] = []
+        self._last_done: float | None = None
         timed = [self._timed(p) for p in projections]
         super().__init__(store, timed, _TimedSource(source, self.split))
 
@@ -166,36 +168,38 @@ class TimedCatchup(Catchup):
             every_event=wrap(projection.every_event) if projection.every_event else None,
         )
 
-    def run_once(self, limit: int = BATCH) -> int:
+    def _write(
+        self, page: PageWriter, behind: Sequence[Projection], expected: Mapping[str, int], *, full: bool
+    ) -> None:
+        """A page's transaction (in the writer thread while the next page is read and prepared): its
+        statements, the tracking and the commit. A page's time runs from the one before it written (the
+        first page's from the start) to it written."""
         began = time.perf_counter()
-        count = super().run_once(limit)
-        if count:
-            self.pages.append(time.perf_counter() - began)
-        return count
+        super()._write(page, behind, expected, full=full)
+        done = time.perf_counter()
+        self.split[WRITES] += done - began
+        if self._last_done is not None:
+            self.pages.append(done - self._last_done)
+        self._last_done = done
 
-    def _apply(self, behind: Sequence[Projection], batch: Sequence[tuple[int, Any]], *, full: bool) -> None:
-        """The page's transaction less its handlers' time: the writes sent, the tracking and the commit."""
-        handlers = sum(self.split[p.name] for p in behind)
-        began = time.perf_counter()
-        super()._apply(behind, batch, full=full)
-        self.split[WRITES] += (
-            time.perf_counter() - began - (sum(self.split[p.name] for p in behind) - handlers)
-        )
+    def catch_up(self, limit: int = BATCH) -> int:
+        self._last_done = time.perf_counter()
+        return super().catch_up(limit)
 
 
 class ObservedCatchup(Catchup):
-    """``Catchup`` recording, after every non-empty page, the time and ``lowest_position()``."""
+    """``Catchup`` recording, after every page written, the time and ``lowest_position()``."""
 
     def __init__(self, store: ReadStore, projections: Sequence[Projection], source: EventSource) -> None:
         super().__init__(store, projections, source)
         self.seen: list[tuple[float, int]] = []
 
-    def run_once(self, limit: int = BATCH) -> int:
-        count = super().run_once(limit)
-        if count:
-            at = time.perf_counter()
-            self.seen.append((at, self.lowest_position()))
-        return count
+    def _write(
+        self, page: PageWriter, behind: Sequence[Projection], expected: Mapping[str, int], *, full: bool
+    ) -> None:
+        super()._write(page, behind, expected, full=full)
+        at = time.perf_counter()
+        self.seen.append((at, self.lowest_position()))
 
 
 def read_pages(read: Callable[[int], int | None]) -> Sample:
@@ -486,14 +490,16 @@ def lag_round(log: Log, *, wake: bool, rate: float, commands: int) -> Sample:
 
 def split_summary(log: Log) -> dict[str, Any]:
     """Median share of the catch-up's time per step across rounds: reading, each projection's handlers
-    (which hold their writes), the page's writes and commit, the rest."""
-    names = ["read", *(p.name for p in catalogue.ALL), WRITES]
-    shares: dict[str, list[float]] = {name: [] for name in [*names, "tracking and other"]}
+    (which hold their writes, folded), the rest of the main thread (mostly waiting for the page before to
+    be written), and the page's writes and commit in the writer thread (beside the main thread's work)."""
+    main = ["read", *(p.name for p in catalogue.ALL)]
+    rest = "waiting for the page before, and other"
+    shares: dict[str, list[float]] = {name: [] for name in [*main, rest, WRITES]}
     for split in log.splits:
         total = split["total"]
-        for name in names:
+        for name in [*main, WRITES]:
             shares[name].append(split[name] / total)
-        shares["tracking and other"].append((total - sum(split[n] for n in names)) / total)
+        shares[rest].append((total - sum(split[n] for n in main)) / total)
     return {name: round(statistics.median(values), 4) for name, values in shares.items()}
 
 

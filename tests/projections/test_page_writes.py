@@ -1,17 +1,16 @@
-"""A catch-up page's writes are held and sent together: in order, consecutive rows of one statement as one
-``executemany`` or (PostgreSQL, long runs of a plain INSERT) one COPY, which falls back to the INSERT itself
-when a row is already there — the same rows as one statement per event, on both stores."""
+"""A catch-up page's plain statements are held and sent together (PostgreSQL: one pipeline), in order,
+consecutive rows of one statement as one ``executemany`` — the same rows as one statement per event, on both
+stores."""
 
 from __future__ import annotations
 
-from adapters.sql import COPY_FROM_ROWS
 from projections.page_writer import PageWriter
 from projections.store import ReadStore
 
 DDL = "CREATE TABLE IF NOT EXISTS t_page (id INTEGER PRIMARY KEY, note TEXT, hits INTEGER NOT NULL DEFAULT 0)"
 INSERT = "INSERT INTO t_page (id, note) VALUES (?, ?) ON CONFLICT (id) DO NOTHING"
 BUMP = "UPDATE t_page SET hits = hits + 1 WHERE id = ?"
-LONG = COPY_FROM_ROWS + 10  # a run long enough to go as COPY on PostgreSQL
+LONG = 210  # a long run of one statement
 
 
 def test_held_writes_land_in_order(read_store: ReadStore) -> None:
