@@ -101,17 +101,12 @@ class Catchup:
         """One page: one locked tracking read, the projections' writes held by a ``PageWriter`` and sent
         together with every tracking advance, one commit."""
         with self.store.transaction() as tx:
-            currents = self._begin(tx, behind, full=full)
-            self._page(behind, batch, currents, tx).flush()
+            currents = self._begin(tx, behind)
+            self._page(behind, batch, currents, tx, full=full).flush()
 
-    def _begin(self, tx: Tx, behind: Sequence[Projection], *, full: bool) -> dict[str, int]:
-        """A page's transaction begins: the tracking rows of ``behind``, locked. On PostgreSQL a full page
-        (catching up, not live) commits without waiting for its WAL flush: its rows and tracking commit
-        or vanish together, and a page lost to a server crash is read and written again from the ledger."""
-        postgres = self.store.dialect == "postgres"
-        if postgres and full:
-            tx.execute("SET LOCAL synchronous_commit = off")
-        return tracked_positions(tx, [p.name for p in behind], lock=postgres)
+    def _begin(self, tx: Tx, behind: Sequence[Projection]) -> dict[str, int]:
+        """A page's transaction begins: the tracking rows of ``behind``, locked."""
+        return tracked_positions(tx, [p.name for p in behind], lock=self.store.dialect == "postgres")
 
     def _page(
         self,
@@ -119,10 +114,16 @@ class Catchup:
         batch: Sequence[tuple[int, Any]],
         currents: Mapping[str, int],
         tx: Tx | None = None,
+        *,
+        full: bool,
     ) -> PageWriter:
         """The page's writes, held: each projection's rows for the events after its position, and every
-        tracking advance."""
+        tracking advance. On PostgreSQL a full page (catching up, not live) commits without waiting for
+        its WAL flush: its rows and tracking commit or vanish together, and a page lost to a server crash
+        is read and written again from the ledger."""
         page = PageWriter(tx)
+        if full and self.store.dialect == "postgres":
+            page.execute("SET LOCAL synchronous_commit = off")
         for projection in behind:
             current, handlers = currents[projection.name], projection.handlers
             every = projection.every_event
@@ -134,21 +135,20 @@ class Catchup:
         page.many(ADVANCE, [(last, p.name, last) for p in behind])
         return page
 
-    def _write(
-        self, page: PageWriter, behind: Sequence[Projection], expected: Mapping[str, int], *, full: bool
-    ) -> None:
+    def _write(self, page: PageWriter, behind: Sequence[Projection], expected: Mapping[str, int]) -> None:
         """Writes a page prepared for the positions ``expected``; ``Moved`` (nothing written) if another
         runner moved one of them meanwhile."""
         with self.store.transaction() as tx:
-            currents = self._begin(tx, behind, full=full)
+            currents = self._begin(tx, behind)
             if any(currents[p.name] != expected[p.name] for p in behind):
                 raise Moved
             page.send(tx)
 
     def catch_up(self, limit: int = BATCH) -> int:
-        """Processes until nothing is left; returns the number of events written. While one full page is
-        written (by a writer thread, which mostly waits for the store), the next is read and prepared on
-        the positions the first leaves; a page whose positions another runner moved meanwhile is dropped,
+        """Processes until nothing is left; returns the number of events written. On PostgreSQL, while one
+        full page is written (by a writer thread, which mostly waits for the server), the next is read and
+        prepared on the positions the first leaves (on SQLite the writes are this process's own work:
+        pages go one after the other); a page whose positions another runner moved meanwhile is dropped,
         and the catch-up goes on from the positions stored."""
         total = 0
         positions = self.positions()
@@ -158,20 +158,20 @@ class Catchup:
             while True:
                 batch = self.source.read(min(positions.values(), default=0), limit)
                 behind = [p for p in self.projections if batch and batch[-1][0] > positions[p.name]]
-                page = self._page(behind, batch, positions) if behind else None
+                full = len(batch) >= limit
+                page = self._page(behind, batch, positions, full=full) if behind else None
                 try:
                     if pending is not None:
                         pending[0].result()
                         total, pending = total + pending[1], None
                     if not batch:
                         return total
-                    full = len(batch) >= limit
-                    if page is not None and full:
+                    if page is not None and full and self.store.dialect == "postgres":
                         if writer is None:
                             writer = stack.enter_context(ThreadPoolExecutor(1, "keyledger-catchup"))
-                        pending = (writer.submit(self._write, page, behind, positions, full=True), len(batch))
+                        pending = (writer.submit(self._write, page, behind, positions), len(batch))
                     elif page is not None:
-                        self._write(page, behind, positions, full=False)
+                        self._write(page, behind, positions)
                         total += len(batch)
                     else:
                         total += len(batch)

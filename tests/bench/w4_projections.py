@@ -77,7 +77,7 @@ LAG_LOADS = harness.smoke({100: 500, 20: 100}, {100: 20, 20: 20})
 LAG_WARM_UP = COMMANDS_PER_ACCOUNT
 CAUGHT_UP_TIMEOUT_S = 60.0
 MAX_PAGES = 10_000
-WRITES = "page writes, tracking and commit (writer thread, beside the next page)"
+WRITES = "page writes, tracking and commit (PostgreSQL: writer thread, beside the next page)"
 
 LABELS = {
     "pg_catchup": "PostgreSQL catch-up, 8 read models (ms per page of 500)",
@@ -168,14 +168,12 @@ class TimedCatchup(Catchup):
             every_event=wrap(projection.every_event) if projection.every_event else None,
         )
 
-    def _write(
-        self, page: PageWriter, behind: Sequence[Projection], expected: Mapping[str, int], *, full: bool
-    ) -> None:
-        """A page's transaction (in the writer thread while the next page is read and prepared): its
-        statements, the tracking and the commit. A page's time runs from the one before it written (the
-        first page's from the start) to it written."""
+    def _write(self, page: PageWriter, behind: Sequence[Projection], expected: Mapping[str, int]) -> None:
+        """A page's transaction (on PostgreSQL in the writer thread, while the next page is read and
+        prepared): its statements, the tracking and the commit. A page's time runs from the one before it
+        written (the first page's from the start) to it written."""
         began = time.perf_counter()
-        super()._write(page, behind, expected, full=full)
+        super()._write(page, behind, expected)
         done = time.perf_counter()
         self.split[WRITES] += done - began
         if self._last_done is not None:
@@ -194,10 +192,8 @@ class ObservedCatchup(Catchup):
         super().__init__(store, projections, source)
         self.seen: list[tuple[float, int]] = []
 
-    def _write(
-        self, page: PageWriter, behind: Sequence[Projection], expected: Mapping[str, int], *, full: bool
-    ) -> None:
-        super()._write(page, behind, expected, full=full)
+    def _write(self, page: PageWriter, behind: Sequence[Projection], expected: Mapping[str, int]) -> None:
+        super()._write(page, behind, expected)
         at = time.perf_counter()
         self.seen.append((at, self.lowest_position()))
 
@@ -490,10 +486,11 @@ def lag_round(log: Log, *, wake: bool, rate: float, commands: int) -> Sample:
 
 def split_summary(log: Log) -> dict[str, Any]:
     """Median share of the catch-up's time per step across rounds: reading, each projection's handlers
-    (which hold their writes, folded), the rest of the main thread (mostly waiting for the page before to
-    be written), and the page's writes and commit in the writer thread (beside the main thread's work)."""
+    (which hold their writes, folded), the rest (PostgreSQL: mostly waiting for the page before to be
+    written; SQLite: the writes), and the page's writes and commit (PostgreSQL: in the writer thread, beside
+    the main thread's work)."""
     main = ["read", *(p.name for p in catalogue.ALL)]
-    rest = "waiting for the page before, and other"
+    rest = "the rest (PostgreSQL: waiting for the page before)"
     shares: dict[str, list[float]] = {name: [] for name in [*main, rest, WRITES]}
     for split in log.splits:
         total = split["total"]
