@@ -64,14 +64,14 @@ class Tx:
         as the table's own row type (``json_populate_recordset``), so a page's rows cost a few statements
         instead of a protocol exchange each."""
         keys = (key,) if isinstance(key, str) else tuple(key)
-        _identifiers(table, *keys, *(c for row in inserts for c in row))
-        _identifiers(*(c for _, values, add, _ in updates for c in (*values, *add)))
+        _identifiers(table, *keys)
         groups: Groups = []
         by_columns: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
         for row in inserts:
             by_columns.setdefault(tuple(row), []).append(row)
         conflict = f"ON CONFLICT ({', '.join(keys)}) DO NOTHING"
         for columns, rows in by_columns.items():
+            _identifiers(*columns)
             names = ", ".join(columns)
             if self._postgres:
                 source = f"json_populate_recordset(NULL::{table}, ?::json)"
@@ -82,7 +82,7 @@ class Tx:
                 groups.append(
                     (
                         f"INSERT INTO {table} ({names}) VALUES ({marks}) {conflict}",
-                        [tuple(row[c] for c in columns) for row in rows],
+                        [tuple(map(row.__getitem__, columns)) for row in rows],
                     )
                 )
         if updates and self._postgres and not self._joins_by_index:
@@ -97,6 +97,7 @@ class Tx:
             _, values, add, derive = change
             shapes.setdefault((tuple(sorted(values)), tuple(sorted(add)), tuple(derive)), []).append(change)
         for shape, changes in shapes.items():
+            _identifiers(*shape[0], *shape[1])
             groups.extend(self._updates(table, keys, shape, changes))
         return groups
 

@@ -161,6 +161,8 @@ class PageWriter:
 
     def _table(self, table: str, key: Key) -> _Table:
         held = self._tables.get(table)
+        if held is not None and held.key == key:
+            return held
         if held is None:
             held = self._tables[table] = _Table(table, key)
         elif held.key != key:
