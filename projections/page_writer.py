@@ -19,29 +19,32 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from projections.store import Groups, Key, Row, RowUpdate, Tx
 
+# One row's held update: (column -> value, column -> amount added, derived assignments). The mappings are
+# never changed once held (a merge makes new ones), so a handler's own dicts are held as they are.
+_Update = tuple[Mapping[str, Any], Mapping[str, int], tuple[str, ...]]
+_NONE: Mapping[str, Any] = MappingProxyType({})
 
-@dataclass
-class _RowUpdate:
-    values: dict[str, Any] = field(default_factory=dict)
-    add: dict[str, int] = field(default_factory=dict)
-    derive: list[str] = field(default_factory=list)
 
-    def merge(self, values: Mapping[str, Any], add: Mapping[str, int], derive: str | None) -> None:
-        for column, value in values.items():
-            self.values[column] = value
-            self.add.pop(column, None)
-        for column, amount in add.items():
-            if column in self.values:
-                held = self.values[column]
-                self.values[column] = None if held is None else held + amount
-            else:
-                self.add[column] = self.add.get(column, 0) + amount
-        if derive is not None and derive not in self.derive:
-            self.derive.append(derive)
+def _merged(held: _Update, values: Mapping[str, Any], add: Mapping[str, int], derive: str | None) -> _Update:
+    """``held`` followed by one more update of the row: a value set replaces what came before (an amount
+    added to it included), amounts added sum, a derived assignment is kept once."""
+    held_values, held_add, held_derive = held
+    new_values, new_add = dict(held_values), {c: n for c, n in held_add.items() if c not in values}
+    new_values.update(values)
+    for column, amount in add.items():
+        if column in new_values:
+            was = new_values[column]
+            new_values[column] = None if was is None else was + amount
+        else:
+            new_add[column] = new_add.get(column, 0) + amount
+    if derive is not None and derive not in held_derive:
+        held_derive = (*held_derive, derive)
+    return new_values, new_add, held_derive
 
 
 @dataclass
@@ -49,7 +52,7 @@ class _Table:
     name: str
     key: Key
     inserts: dict[Any, Mapping[str, Any]] = field(default_factory=dict)
-    updates: dict[Any, _RowUpdate] = field(default_factory=dict)
+    updates: dict[Any, _Update] = field(default_factory=dict)
 
 
 def _one(value: Any) -> Any:
@@ -95,18 +98,19 @@ class PageWriter:
         key: Key = "id",
         derive: str | None = None,
     ) -> None:
-        values, add = values or {}, add or {}
+        values, add = values or _NONE, add or _NONE
         if values.keys() & add.keys():
             raise ValueError(f"{table}: a column both set and added to in one update")
         held, key_value = self._table(table, key), _key(key, key_value)
         row = held.updates.get(key_value)
-        if row is not None and any(d != derive for d in row.derive):
+        if row is not None and any(d != derive for d in row[2]):
             # derived before this update, which does not derive it again: keep it as derived then
             self._hold_table(table)
             held, row = self._table(table, key), None
         if row is None:
-            row = held.updates[key_value] = _RowUpdate()
-        row.merge(values, add, derive)
+            held.updates[key_value] = (values, add, (derive,) if derive else ())
+        else:
+            held.updates[key_value] = _merged(row, values, add, derive)
 
     def row_statements(
         self, table: str, key: Key, inserts: Sequence[Mapping[str, Any]], updates: Sequence[RowUpdate]
@@ -180,5 +184,5 @@ class PageWriter:
 
     @staticmethod
     def _statements(tx: Tx, table: _Table) -> Groups:
-        updates = [(kv, row.values, row.add, row.derive) for kv, row in table.updates.items()]
+        updates = [(kv, *row) for kv, row in table.updates.items()]
         return tx.row_statements(table.name, table.key, list(table.inserts.values()), updates)
