@@ -8,7 +8,7 @@ statements (``Tx.row_statements``): its inserts, then its updates, one per row. 
 inserted in one page, a plain statement, or a read first holds what was folded so far, so every statement
 still sees the writes before it in page order.
 
-Everything held is sent together (``Tx.batch``: on PostgreSQL one pipeline). A W4-like log on PostgreSQL
+Everything held is sent together (``Tx.batch``: on PostgreSQL one query). A W4-like log on PostgreSQL
 (8 read models, ~3 row writes an event): the writes cost ~33 µs an event as one statement each, most of it
 the driver's work per statement in this process (``docs/benchmarks.md`` has today's figures).
 
@@ -120,7 +120,7 @@ class PageWriter:
     @property
     def _tx(self) -> Tx:
         if self._bound is None:
-            raise RuntimeError("a page prepared ahead of its transaction cannot read")
+            raise RuntimeError("a page prepared ahead of its transaction has none to read from yet")
         return self._bound
 
     def send(self, tx: Tx) -> None:
@@ -167,11 +167,9 @@ class PageWriter:
         held = self._tables.get(table)
         if held is not None and held.key == key:
             return held
-        if held is None:
-            held = self._tables[table] = _Table(table, key)
-        elif held.key != key:
+        if held is not None:  # the same table by another key: what it holds so far comes first
             self._hold_table(table)
-            held = self._tables[table] = _Table(table, key)
+        held = self._tables[table] = _Table(table, key)
         return held
 
     def _hold_table(self, table: str) -> None:

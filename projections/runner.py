@@ -145,11 +145,11 @@ class Catchup:
             page.send(tx)
 
     def catch_up(self, limit: int = BATCH) -> int:
-        """Processes until nothing is left; returns the number of events written. On PostgreSQL, while one
-        full page is written (by a writer thread, which mostly waits for the server), the next is read and
-        prepared on the positions the first leaves (on SQLite the writes are this process's own work:
-        pages go one after the other); a page whose positions another runner moved meanwhile is dropped,
-        and the catch-up goes on from the positions stored."""
+        """Processes until nothing is left; returns the number of events gone through. On PostgreSQL,
+        while one full page is written (by a writer thread, which mostly waits for the server), the next
+        is read and prepared on the positions the first leaves (on SQLite the writes are this process's
+        own work: pages go one after the other); a page whose positions another runner moved meanwhile
+        is dropped, and the catch-up goes on from the positions stored."""
         total = 0
         positions = self.positions()
         pending: tuple[Future[None], int] | None = None

@@ -27,7 +27,7 @@ class Tx(Protocol):
 
     def batch(self, groups: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
         """Each statement once for each of its rows, in order, in as few round trips as the store allows
-        (PostgreSQL: one pipeline)."""
+        (PostgreSQL: one query)."""
         ...
 
     def insert(self, table: str, row: Mapping[str, Any], *, key: Key = "id") -> None:
