@@ -121,23 +121,15 @@ def check(kind: str, before: list[tuple[str, str, Any, Any]], page: list[tuple[s
         assert rows(ahead) == expected
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(before=st.lists(writes, max_size=4), page=st.lists(writes, min_size=1, max_size=25))
-def test_a_folded_page_leaves_the_rows_of_one_write_at_a_time_on_sqlite(
-    before: list[tuple[str, str, Any, Any]], page: list[tuple[str, str, Any, Any]]
+def test_a_folded_page_leaves_the_rows_of_one_write_at_a_time(
+    kind: str, before: list[tuple[str, str, Any, Any]], page: list[tuple[str, str, Any, Any]]
 ) -> None:
-    """SQLite: any mix of writes, folded into a page, leaves the rows each write alone leaves."""
-    check("sqlite", before, page)
-
-
-@pytest.mark.postgres
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(before=st.lists(writes, max_size=4), page=st.lists(writes, min_size=1, max_size=25))
-def test_a_folded_page_leaves_the_rows_of_one_write_at_a_time_on_postgres(
-    before: list[tuple[str, str, Any, Any]], page: list[tuple[str, str, Any, Any]]
-) -> None:
-    """PostgreSQL (set-based statements over JSON rows): the same, row for row."""
-    check("postgres", before, page)
+    """Any mix of writes, folded into a page (PostgreSQL: set-based statements over JSON rows), leaves the
+    rows each write alone leaves, row for row."""
+    check(kind, before, page)
 
 
 def test_a_table_or_column_name_that_is_not_an_identifier_is_refused(read_store: ReadStore) -> None:
