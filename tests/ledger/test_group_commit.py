@@ -166,6 +166,42 @@ def test_a_failed_batch_commits_each_save_alone(gated_ledger: Ledger) -> None:
     ]
 
 
+def test_an_error_inside_the_batch_query_rolls_back_and_each_save_commits_alone(
+    gated_ledger: Ledger, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A statement failing on the server after BEGIN (the batch goes as one query) rolls the transaction
+    back, leaves its connection usable, and each save is then committed alone, once."""
+    recorder = gated_ledger.recorder
+    assert isinstance(recorder, GroupCommitRecorder)
+    GatedRecorder.gate.set()
+    head, statements, batch = recorder._frame or recorder._render()
+    recorder._frame = (head + b"SELECT 1 / 0; ", statements + 1, batch)
+    a = uuid.uuid4()
+    assert recorder.insert_events([stored(a, 1, b'{"n":"a1"}')])
+    assert "division by zero" in caplog.text  # the batch failed; the save went alone
+    recorder._frame = (head, statements, batch)
+    assert recorder.insert_events([stored(a, 2, b'{"n":"a2"}')])  # the pool's connections still work
+    assert [(r["originator_version"], bytes(r["state"])) for r in rows(gated_ledger)] == [
+        (1, b'{"n":"a1"}'),
+        (2, b'{"n":"a2"}'),
+    ]
+
+
+def test_event_states_go_through_the_query_text_byte_for_byte(gated_ledger: Ledger) -> None:
+    """States and topics are bound by the driver's quoting into the query's text: quotes, backslashes,
+    percent signs, NUL and every other byte come back as they went."""
+    recorder = gated_ledger.recorder
+    assert isinstance(recorder, GroupCommitRecorder)
+    GatedRecorder.gate.set()
+    a = uuid.uuid4()
+    awkward = bytes(range(256)) + b"'; DROP TABLE x; -- \\x00 %s %(n)s \"{}"
+    topic = "tests.ledger:It's %s"
+    ids = recorder.insert_events([StoredEvent(a, 1, topic, awkward)])
+    assert ids is not None
+    assert len(ids) == 1
+    assert [(r["topic"], bytes(r["state"])) for r in rows(gated_ledger)] == [(topic, awkward)]
+
+
 Reads = list[tuple[uuid.UUID, int]]
 
 
