@@ -14,6 +14,8 @@ from typing import Any
 import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from psycopg.rows import DictRow
 
 from adapters.group_commit import GroupCommitRecorder, _Save
@@ -200,6 +202,29 @@ def test_event_states_go_through_the_query_text_byte_for_byte(gated_ledger: Ledg
     assert ids is not None
     assert len(ids) == 1
     assert [(r["topic"], bytes(r["state"])) for r in rows(gated_ledger)] == [(topic, awkward)]
+
+
+PLAIN_TOPICS = st.sampled_from(["domain.account:Account.Registered", "tests.ledger:Stored", "a_b.c:D"])
+TOPICS = PLAIN_TOPICS | st.text(st.characters(exclude_characters="\x00"), min_size=1, max_size=30)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(events=st.lists(st.tuples(TOPICS, st.binary(max_size=300)), min_size=1, max_size=6))
+def test_a_batch_stores_every_topic_and_state_as_given(
+    gated_ledger: Ledger, events: list[tuple[str, bytes]]
+) -> None:
+    """Whatever the topics (plain ones are written into the query directly, others quoted by the driver)
+    and the state bytes (written as hex), the stored rows are the events as given, in order."""
+    recorder = gated_ledger.recorder
+    assert isinstance(recorder, GroupCommitRecorder)
+    GatedRecorder.gate.set()
+    a = uuid.uuid4()
+    sent = [StoredEvent(a, n + 1, topic, state) for n, (topic, state) in enumerate(events)]
+    ids = recorder.insert_events(sent)
+    assert ids is not None
+    assert ids == sorted(ids)
+    found = [(r["topic"], bytes(r["state"])) for r in rows(gated_ledger) if r["originator_id"] == a]
+    assert found == events
 
 
 Reads = list[tuple[uuid.UUID, int]]
