@@ -31,6 +31,10 @@ class LedgerDb(Protocol):
 
     def read(self) -> AbstractContextManager[Tx]: ...
 
+    def statement(self) -> AbstractContextManager[Tx]:
+        """Single statements, each committed as it runs (no transaction around them)."""
+        ...
+
     def originator(self, ident: UUID) -> Any:
         """An aggregate id as the events table stores it."""
         ...
@@ -58,6 +62,9 @@ class SqliteLedgerDb:
         with self._db.transaction("BEGIN") as tx:
             yield tx
 
+    def statement(self) -> AbstractContextManager[Tx]:
+        return self._db.statement()
+
     def originator(self, ident: UUID) -> Any:
         return ident.hex
 
@@ -84,6 +91,9 @@ class PostgresLedgerDb:
     def read(self) -> Iterator[Tx]:
         with self._pool.transaction() as tx:
             yield tx
+
+    def statement(self) -> AbstractContextManager[Tx]:
+        return self._pool.statement()
 
     def originator(self, ident: UUID) -> Any:
         return ident

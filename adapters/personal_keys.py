@@ -11,7 +11,10 @@ A destroyed key is never recreated (the row stays, NULL), so later events of an 
 from __future__ import annotations
 
 import os
+import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,9 +69,12 @@ class _Cached:
 class PersonalKeys:
     """Creates, unwraps and destroys data keys; ``check`` proves the master key is this table's."""
 
-    def __init__(self, db: LedgerDb, master: bytes) -> None:
-        self.db, self._master = db, AESGCM(master)
-        self._cache: dict[str, _Cached] = {}
+    def __init__(self, db: LedgerDb, master: bytes, clock: Callable[[], float] = time.monotonic) -> None:
+        self.db, self._master, self._clock = db, AESGCM(master), clock
+        # Oldest first; an entry older than CACHE_S is never used, so it is dropped (the cache holds the
+        # keys of the last few seconds, not every subject this process ever sealed for).
+        self._cache: OrderedDict[str, _Cached] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def create_tables(self) -> None:
         with self.db.write() as tx:
@@ -106,7 +112,7 @@ class PersonalKeys:
     def data_key(self, key_id: str, *, create: bool) -> bytes | None:
         """The data key of ``key_id``; None when destroyed (or absent and not ``create``)."""
         cached = self._cache.get(key_id)
-        if cached is not None and time.monotonic() - cached.at < CACHE_S:
+        if cached is not None and self._clock() - cached.at < CACHE_S:
             return cached.key
         found = self._row(key_id)
         if found is None and create:
@@ -114,12 +120,20 @@ class PersonalKeys:
         elif found is None:
             raise PersonalKeyError(f"no personal-data key {key_id}: is the key table from another backup?")
         key = None if found[0] is None else self._unwrap(key_id, found[0])
-        self._cache[key_id] = _Cached(key, time.monotonic())
+        self._remember(key_id, key)
         return key
+
+    def _remember(self, key_id: str, key: bytes | None) -> None:
+        now = self._clock()
+        with self._cache_lock:
+            self._cache[key_id] = _Cached(key, now)
+            self._cache.move_to_end(key_id)
+            while now - next(iter(self._cache.values())).at >= CACHE_S:  # the entry just put stops it
+                self._cache.popitem(last=False)
 
     def _row(self, key_id: str) -> tuple[bytes | None, str | None] | None:
         """The wrapped key and when it was destroyed; None when the table has no row for ``key_id``."""
-        with self.db.read() as tx:
+        with self.db.statement() as tx:
             row = tx.one(f"SELECT wrapped, destroyed_at FROM {KEYS} WHERE key_id = ?", [key_id])
         if row is None:
             return None
@@ -128,13 +142,13 @@ class PersonalKeys:
     def _create(self, key_id: str) -> tuple[bytes | None, str | None]:
         key, nonce = AESGCM.generate_key(256), os.urandom(12)
         wrapped = nonce + self._master.encrypt(nonce, key, WRAP_LABEL + key_id.encode())
-        with self.db.write() as tx:
-            created = tx.one(
+        with self.db.statement() as tx:  # one statement, atomic on its own; read to its end (SQLite commits)
+            created = tx.all(
                 f"INSERT INTO {KEYS} (key_id, wrapped, created_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (key_id) DO NOTHING RETURNING key_id",
                 [key_id, wrapped, datetime.now(UTC).isoformat()],
             )
-        if created is not None:
+        if created:
             return wrapped, None
         found = self._row(key_id)  # another process created it (or destroyed it) first
         if found is None:
@@ -158,7 +172,7 @@ class PersonalKeys:
                 "ON CONFLICT (key_id) DO UPDATE SET wrapped = NULL, destroyed_at = excluded.destroyed_at",
                 [key_id, now.isoformat(), now.isoformat()],
             )
-        self._cache[key_id] = _Cached(None, time.monotonic())
+        self._remember(key_id, None)
         self._purge_old_versions()
         return row is None or row[0] is None
 

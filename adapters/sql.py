@@ -121,6 +121,11 @@ class SqliteConnections:
             raise
         conn.execute("COMMIT" if commit else "ROLLBACK")
 
+    @contextmanager
+    def statement(self) -> Iterator[Tx]:
+        """Single statements, each committed as it runs (no transaction around them)."""
+        yield Tx(self.connection(), "sqlite")
+
     def close(self) -> None:
         """Closes this thread's connection (the others close with their threads)."""
         conn = getattr(self._local, "conn", None)
@@ -155,6 +160,19 @@ class PostgresPool:
             if read_only:
                 cursor.execute("SET TRANSACTION READ ONLY")
             yield Tx(cursor, "postgres")
+
+    @contextmanager
+    def statement(self) -> Iterator[Tx]:
+        """Single statements, each committed as it runs: one round trip each, where a transaction costs
+        three (BEGIN, the statement, COMMIT)."""
+        with self._pool.connection() as conn:
+            conn.autocommit = True
+            try:
+                with conn.cursor() as cursor:
+                    yield Tx(cursor, "postgres")
+            finally:
+                if not conn.closed:
+                    conn.autocommit = False
 
     def close(self) -> None:
         self._pool.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -16,6 +17,8 @@ import pytest
 from keyledger_verifier.sealed_values import SEALED_MARKER, is_sealed_value
 from keyledger_verifier.state import plain
 
+from adapters.ledger_db import SqliteLedgerDb
+from adapters.personal_keys import CACHE_S, PersonalKeys
 from adapters.personal_seal import SealedValueDamaged, SealingMapper
 from bootstrap.stores import personal_seal
 from domain import personal
@@ -163,3 +166,22 @@ def test_a_session_sealed_after_its_link_was_dropped_still_seals_under_its_accou
         assert links[opened[0].session_id] == accounts[0]
     finally:
         ledger.close()
+
+
+def test_the_key_cache_holds_only_the_last_seconds(tmp_path: Path) -> None:
+    """Keys unwrapped more than ``CACHE_S`` ago leave the cache (it does not grow with every subject a
+    process ever sealed for), and a key that left it is read back the same."""
+    clock = [1000.0]
+    db = SqliteLedgerDb(tmp_path / "keys.sqlite3")
+    keys = PersonalKeys(db, os.urandom(32), clock=lambda: clock[0])
+    keys.create_tables()
+    first = keys.data_key("subject-a", create=True)
+    for n in range(50):
+        clock[0] += 0.01
+        keys.data_key(f"subject-{n}", create=True)
+    assert len(keys._cache) == 51
+    clock[0] += CACHE_S
+    keys.data_key("subject-b", create=True)
+    assert list(keys._cache) == ["subject-b"]
+    assert keys.data_key("subject-a", create=False) == first
+    db.close()
