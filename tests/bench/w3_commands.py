@@ -11,6 +11,12 @@ The PostgreSQL ledger runs as ``bootstrap`` builds it, with group commit (``adap
 the same rounds a second ledger on the library's own recorder (one table lock and one fsync per command)
 runs the 16-writer mix, and the CPU time this process spends per command is recorded beside each rate:
 at 16 writers the rate is bounded by it (one interpreter lock), not by the log.
+
+A third ledger keeps its events in the library's in-memory store (``eventsourcing.popo``: no database, no
+I/O; personal fields sealed as everywhere, their keys in a SQLite file) and runs the same 16-writer mix.
+Set against raw PostgreSQL INSERTs at 16 clients it is the ceiling of "ledger ÷ raw" that any event store
+could give this process: the commands' own work (deciding, encoding, sealing, sixteen threads on one
+interpreter lock) with the store's cost at zero.
 """
 
 from __future__ import annotations
@@ -27,12 +33,18 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from adapters.ledger_db import SqliteLedgerDb
+from adapters.personal_keys import PersonalKeys, load_master_key
+from adapters.personal_seal import SealingMapper
+from bootstrap.stores import CACHE, personal_seal
+from domain.digests import Digests
 from domain.ledger.service import Ledger
 from tests.bench import harness, measures, report
 from tests.bench.command_mix import COMMANDS_PER_ACCOUNT, EVENTS_PER_ACCOUNT, MIX, run_mix
 from tests.bench.harness import Sample
 from tests.bench.raw_inserts import PostgresInserts, SqliteInserts, postgres_settings, sqlite_pragmas
-from tests.stores import PG_DSN, pg_env, pg_schema, sealing_ledger, sqlite_env
+from tests.fakes import FastHasher
+from tests.stores import PG_DSN, TEST_KEY, pg_env, pg_schema, sealing_ledger, sqlite_env
 
 NAME = "w3"
 ROUNDS = harness.smoke(9, 1)
@@ -56,6 +68,7 @@ LABELS = {
     "pg_ledger_4": "PostgreSQL ledger commands, 4 writers",
     "pg_ledger_16": "PostgreSQL ledger commands, 16 writers",
     "pg_library_16": "PostgreSQL ledger commands, 16 writers, library recorder (no group commit)",
+    "memory_ledger_16": "ledger commands on the library's in-memory store (no database), 16 writers",
 }
 RATIOS = {
     "sqlite_1": ("sqlite_ledger_1", "sqlite_raw_1", "SQLite: ledger ÷ raw, 1 writer"),
@@ -67,8 +80,13 @@ RATIOS = {
     "scaling_raw_16": ("pg_raw_16", "pg_raw_1", "scaling: raw 16 ÷ 1 client"),
     "group_commit_16": ("pg_ledger_16", "pg_library_16", "group commit ÷ library recorder, 16 writers"),
     "library_16": ("pg_library_16", "pg_raw_16", "PostgreSQL: library recorder ÷ raw, 16 writers"),
+    "ceiling_16": (
+        "memory_ledger_16",
+        "pg_raw_16",
+        "ceiling: in-memory ledger (no database) ÷ raw PostgreSQL, 16 writers",
+    ),
 }
-CPU_MEASURED = ("pg_raw_1", "pg_raw_16", "pg_ledger_1", "pg_ledger_16", "pg_library_16")
+CPU_MEASURED = ("pg_raw_1", "pg_raw_16", "pg_ledger_1", "pg_ledger_16", "pg_library_16", "memory_ledger_16")
 
 
 @dataclass
@@ -78,6 +96,7 @@ class Stores:
     sqlite_ledger: Ledger
     pg_ledger: Ledger
     pg_library: Ledger
+    memory_ledger: Ledger
     sqlite_raw: SqliteInserts
     pg_raw: PostgresInserts
     cpu: dict[str, list[float]] = field(default_factory=dict)  # process CPU seconds per operation
@@ -86,6 +105,7 @@ class Stores:
         self.sqlite_ledger.close()
         self.pg_ledger.close()
         self.pg_library.close()
+        self.memory_ledger.close()
         self.sqlite_raw.close()
 
 
@@ -99,9 +119,27 @@ def open_stores(directory: Path, schema: str, library_schema: str) -> Stores:
         sealing_ledger(sqlite_env(directory), directory),
         sealing_ledger(pg_env(schema, pool_size=WRITERS_PER_POOL), directory),
         sealing_ledger(library_env, directory),
+        memory_ledger(directory),
         SqliteInserts(directory / "raw.sqlite3"),
         PostgresInserts(PG_DSN, schema),
     )
+
+
+def memory_ledger(directory: Path) -> Ledger:
+    """A ledger on the library's in-memory store, sealing personal fields as ``bootstrap`` makes it seal
+    them (its key table in a SQLite file of its own: the in-memory store has no database to hold it)."""
+    ledger = Ledger(
+        {"PERSISTENCE_MODULE": "eventsourcing.popo", **CACHE},
+        digests=Digests(TEST_KEY),
+        hasher=FastHasher(),
+        mapper_class=SealingMapper,
+    )
+    keys = PersonalKeys(SqliteLedgerDb(directory / "memory-keys.sqlite3"), load_master_key(directory))
+    ledger.closers.append(keys.db.close)
+    keys.create_tables()
+    keys.check()
+    personal_seal(ledger).attach(keys, lambda ident: ledger.recorder.select_events(ident, lte=1))
+    return ledger
 
 
 def variants(stores: Stores, share: float = 1.0) -> dict[str, Callable[[], Sample]]:
@@ -120,6 +158,7 @@ def variants(stores: Stores, share: float = 1.0) -> dict[str, Callable[[], Sampl
         "pg_ledger_16": lambda: run_mix(stores.pg_ledger, 16, n(PG_ACCOUNTS[16])),
         "pg_library_16": lambda: run_mix(stores.pg_library, 16, n(PG_ACCOUNTS[16])),
         "pg_raw_16": lambda: stores.pg_raw.run(16, n(RAW_PG_ROWS[16])),
+        "memory_ledger_16": lambda: run_mix(stores.memory_ledger, 16, n(PG_ACCOUNTS[16])),
     }
     for name in CPU_MEASURED:
         found[name] = measures.with_cpu(found[name], time.process_time, stores.cpu.setdefault(name, []))
