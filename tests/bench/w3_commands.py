@@ -21,6 +21,7 @@ interpreter lock) with the store's cost at zero.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import statistics
 import tempfile
@@ -127,14 +128,18 @@ def open_stores(directory: Path, schema: str, library_schema: str) -> Stores:
 
 def memory_ledger(directory: Path) -> Ledger:
     """A ledger on the library's in-memory store, sealing personal fields as ``bootstrap`` makes it seal
-    them (its key table in a SQLite file of its own: the in-memory store has no database to hold it)."""
+    them (its key table in a SQLite file of its own, in WAL mode: the in-memory store has no database to
+    hold it)."""
     ledger = Ledger(
         {"PERSISTENCE_MODULE": "eventsourcing.popo", **CACHE},
         digests=Digests(TEST_KEY),
         hasher=FastHasher(),
         mapper_class=SealingMapper,
     )
-    keys = PersonalKeys(SqliteLedgerDb(directory / "memory-keys.sqlite3"), load_master_key(directory))
+    path = directory / "memory-keys.sqlite3"
+    with contextlib.closing(sqlite3.connect(path)) as conn:  # WAL, as the library opens a ledger's file
+        conn.execute("PRAGMA journal_mode=WAL")
+    keys = PersonalKeys(SqliteLedgerDb(path), load_master_key(directory))
     ledger.closers.append(keys.db.close)
     keys.create_tables()
     keys.check()
