@@ -1,4 +1,4 @@
-"""A catch-up page's plain statements are held and sent together (PostgreSQL: one pipeline), in order,
+"""A catch-up page's plain statements are held and sent together (PostgreSQL: one query), in order,
 consecutive rows of one statement as one ``executemany`` — the same rows as one statement per event, on both
 stores."""
 

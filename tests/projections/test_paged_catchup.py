@@ -88,7 +88,7 @@ def test_pages_equal_events_one_by_one_on_sqlite(ops: list[Op], page: int) -> No
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=operations, page=pages)
 def test_pages_equal_events_one_by_one_on_postgres(ops: list[Op], page: int) -> None:
-    """The same on PostgreSQL (rows set-based over JSON, one pipeline a page, pages prepared ahead,
+    """The same on PostgreSQL (rows set-based over JSON, one query a page, pages prepared ahead,
     synchronous commit off on full pages)."""
     with pg_schema() as schema, pg_schema() as first, pg_schema() as second, pg_schema() as third:
         ledger = make_ledger(pg_env(schema), seed=5)
