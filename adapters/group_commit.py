@@ -5,10 +5,10 @@ issued in commit order and no reader passes a gap that is filled later); one sav
 fsync, caps the log at about 470 commands/s on this hardware whatever the number of writers. Here a save joins
 a queue; the first thread to find no batch in flight leads: it takes every queued save, leaves out those that
 conflict with an earlier save of the batch, and sends BEGIN, the table lock, one statement and COMMIT as one
-simple query (one round trip, one driver call: a pipeline of six statements cost a lone writer a third of its
-CPU). That statement names the saves a stored key refuses (rare: another process wrote first) and
-inserts the events of all the others, in batch order; a save that conflicted only with a refused one goes
-again in a second transaction. Saves arriving meanwhile queue up for the next batch, which the oldest of them
+simple query (one round trip and one driver call, where a pipeline cost a driver call per statement). That
+statement names the saves a stored key refuses (rare: another process wrote first) and inserts the events of
+all the others, in batch order; a save that conflicted only with a refused one goes again in a second
+transaction. Saves arriving meanwhile queue up for the next batch, which the oldest of them
 leads: a lone writer waits for nobody, sixteen writers share one lock and one fsync.
 
 Each save keeps its own optimistic-concurrency check. Under the table lock no other writer can insert, so a
@@ -85,7 +85,7 @@ class GroupCommitRecorder(PostgresApplicationRecorder):
         }
         # One statement finds the saves a stored key refuses and inserts the events of all the others, in
         # batch order. Its eight arrays are written into the text of the one query that also holds BEGIN,
-        # the lock, NOTIFY and COMMIT (``_arrays``), the states as hex.
+        # the lock, NOTIFY and COMMIT (``_ids``, ``_integers``, ``_topics``), the states as hex.
         self.batch_statement = SQL(
             "WITH stale AS ("
             " SELECT DISTINCT k.save"
