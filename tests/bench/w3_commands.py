@@ -73,7 +73,7 @@ LABELS = {
     "pg_ledger_4": "PostgreSQL ledger commands, 4 writers",
     "pg_ledger_16": "PostgreSQL ledger commands, 16 writers",
     "pg_library_16": "PostgreSQL ledger commands, 16 writers, library recorder (no group commit)",
-    "memory_ledger_16": "ledger commands on a store that keeps nothing (no database), 16 writers",
+    "null_store_ledger_16": "ledger commands on a store that keeps nothing (no database), 16 writers",
 }
 RATIOS = {
     "sqlite_1": ("sqlite_ledger_1", "sqlite_raw_1", "SQLite: ledger ÷ raw, 1 writer"),
@@ -86,12 +86,19 @@ RATIOS = {
     "group_commit_16": ("pg_ledger_16", "pg_library_16", "group commit ÷ library recorder, 16 writers"),
     "library_16": ("pg_library_16", "pg_raw_16", "PostgreSQL: library recorder ÷ raw, 16 writers"),
     "ceiling_16": (
-        "memory_ledger_16",
+        "null_store_ledger_16",
         "pg_raw_16",
         "ceiling: ledger on a store that keeps nothing ÷ raw PostgreSQL, 16 writers",
     ),
 }
-CPU_MEASURED = ("pg_raw_1", "pg_raw_16", "pg_ledger_1", "pg_ledger_16", "pg_library_16", "memory_ledger_16")
+CPU_MEASURED = (
+    "pg_raw_1",
+    "pg_raw_16",
+    "pg_ledger_1",
+    "pg_ledger_16",
+    "pg_library_16",
+    "null_store_ledger_16",
+)
 
 
 @dataclass
@@ -104,22 +111,24 @@ class Stores:
     sqlite_raw: SqliteInserts
     pg_raw: PostgresInserts
     cpu: dict[str, list[float]] = field(default_factory=dict)  # process CPU seconds per operation
-    memory_ledgers: list[Ledger] = field(default_factory=list)  # this round's, on the in-memory store
+    null_store_ledgers: list[Ledger] = field(default_factory=list)  # this round's, on NullRecorder
 
     def close(self) -> None:
         self.sqlite_ledger.close()
         self.pg_ledger.close()
         self.pg_library.close()
-        for ledger in self.memory_ledgers:
-            ledger.close()
+        self._close_null_store_ledgers()
         self.sqlite_raw.close()
 
-    def fresh_memory_ledger(self) -> Ledger:
-        """A new in-memory ledger (the one before is closed)."""
-        for ledger in self.memory_ledgers:
-            ledger.close()
-        self.memory_ledgers[:] = [memory_ledger(self.directory)]
-        return self.memory_ledgers[0]
+    def fresh_null_store_ledger(self) -> Ledger:
+        """A new ledger on ``NullRecorder`` (the one before is closed)."""
+        self._close_null_store_ledgers()
+        self.null_store_ledgers.append(null_store_ledger(self.directory))
+        return self.null_store_ledgers[0]
+
+    def _close_null_store_ledgers(self) -> None:
+        while self.null_store_ledgers:
+            self.null_store_ledgers.pop().close()
 
 
 def open_stores(directory: Path, schema: str, library_schema: str) -> Stores:
@@ -157,7 +166,7 @@ class NullStoreLedger(Ledger):
         return NullRecorder()
 
 
-def memory_ledger(directory: Path) -> Ledger:
+def null_store_ledger(directory: Path) -> Ledger:
     """A ledger on ``NullRecorder``, sealing personal fields as ``bootstrap`` makes it seal them (its key
     table in a SQLite file of its own, in WAL mode)."""
     ledger = NullStoreLedger(
@@ -166,7 +175,7 @@ def memory_ledger(directory: Path) -> Ledger:
         hasher=FastHasher(),
         mapper_class=SealingMapper,
     )
-    path = directory / "memory-keys.sqlite3"  # shared by the rounds' ledgers
+    path = directory / "null-store-keys.sqlite3"  # shared by the rounds' ledgers
     with contextlib.closing(sqlite3.connect(path)) as conn:  # WAL, as the library opens a ledger's file
         conn.execute("PRAGMA journal_mode=WAL")
     keys = PersonalKeys(SqliteLedgerDb(path), load_master_key(directory))
@@ -193,7 +202,7 @@ def variants(stores: Stores, share: float = 1.0) -> dict[str, Callable[[], Sampl
         "pg_ledger_16": lambda: run_mix(stores.pg_ledger, 16, n(PG_ACCOUNTS[16])),
         "pg_library_16": lambda: run_mix(stores.pg_library, 16, n(PG_ACCOUNTS[16])),
         "pg_raw_16": lambda: stores.pg_raw.run(16, n(RAW_PG_ROWS[16])),
-        "memory_ledger_16": lambda: run_mix(stores.fresh_memory_ledger(), 16, n(PG_ACCOUNTS[16])),
+        "null_store_ledger_16": lambda: run_mix(stores.fresh_null_store_ledger(), 16, n(PG_ACCOUNTS[16])),
     }
     for name in CPU_MEASURED:
         found[name] = measures.with_cpu(found[name], time.process_time, stores.cpu.setdefault(name, []))
